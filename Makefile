@@ -1,0 +1,55 @@
+# pimflow: every command a user needs. Each target bootstraps .venv on its own first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+TARGET ?= shopware6
+PARAMS ?= {}
+CATALOG ?= demo
+
+.PHONY: install install-dev demo sync sandbox test lint format bench clean
+
+# Runtime install: requirements.txt and pimflow itself (editable), redone when they change.
+$(VENV)/.runtime: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+# Test and lint tools on top.
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+## make demo: sandbox Akeneo + Shopware on 127.0.0.1, one sync with `airflow dags test`
+demo: install
+	$(BIN)/python -m pimflow.run demo --catalog $(CATALOG)
+
+## make sync TARGET=shopware6 PARAMS='{"channel": "ecommerce"}': one run against the
+## connections the environment sets (AIRFLOW_CONN_AKENEO_DEFAULT, ...)
+sync: install
+	$(BIN)/python -m pimflow.run sync --target $(TARGET) --params '$(PARAMS)'
+
+## make sandbox CATALOG=1000: every sandbox API on its default port, until Ctrl-C
+sandbox: install
+	$(BIN)/pimflow-sandbox all --catalog $(CATALOG)
+
+## make test: lint, then the whole test suite
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .airflow .pytest_cache .ruff_cache

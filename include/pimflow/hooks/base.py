@@ -1,0 +1,256 @@
+"""What the pimflow API hooks share, on top of the HTTP provider's HttpHook.
+
+HttpHook gives us the connection handling Airflow users know (host, schema, port, proxies,
+verify, timeout from the extras, TCP keep-alive). On top of it this adds what a sync needs:
+one session reused across calls, bounded concurrency per connection, retries with
+exponential backoff and jitter on 408/429/5xx and connection errors (honouring
+`Retry-After`, with a bounded total), a call counter for the run report and benchmarks,
+and errors that never carry a credential.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from airflow.providers.http.hooks.http import HttpHook
+
+RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+# Connection extras that configure pimflow itself; HttpHook would send every unknown extra
+# as an HTTP header, which for `client_secret` would leak a secret to the server and logs.
+PIMFLOW_EXTRAS = frozenset(
+    {
+        "client_id",
+        "client_secret",
+        "max_concurrency",
+        "max_retries",
+        "retry_max_wait",
+        "api_prefix",
+        "timeout",
+    }
+)
+
+
+class ApiError(Exception):
+    """An API answered with an error we cannot retry away. Carries no credentials."""
+
+    def __init__(self, method: str, url: str, status: int, body: Any) -> None:
+        self.method = method
+        self.url = _without_query_secrets(url)
+        self.status = status
+        self.body = body
+        super().__init__(f"{method} {self.url} answered {status}: {_short(body)}")
+
+
+def _short(body: Any, limit: int = 600) -> str:
+    text = body if isinstance(body, str) else repr(body)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _without_query_secrets(url: str) -> str:
+    """URLs we report never include query strings (they can hold search terms or keys)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.scheme else parts.path
+
+
+class PimflowHttpHook(HttpHook):
+    """Base of the Akeneo, Shopware 6 and CS-Cart hooks."""
+
+    default_max_concurrency = 4
+    default_max_retries = 6
+    default_timeout = 60.0
+
+    def __init__(self, conn_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(method="GET", http_conn_id=conn_id or self.default_conn_name, **kwargs)
+        self._session: requests.Session | None = None
+        self._session_lock = threading.Lock()
+        self._slots: threading.BoundedSemaphore | None = None
+        self.calls: Counter[str] = Counter()  # "GET /api/rest/v1/products-uuid" -> n
+        self.retries = 0
+        self._stats_lock = threading.Lock()
+
+    # -- connection ----------------------------------------------------------------------
+    @property
+    def connection(self):  # noqa: ANN201 - airflow's Connection type differs across versions
+        if not hasattr(self, "_connection"):
+            self._connection = self.get_connection(self.http_conn_id)
+        return self._connection
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        return self.connection.extra_dejson or {}
+
+    def _configure_session_from_extra(self, session, connection, extra_options):  # noqa: ANN001, ANN202
+        # Strip pimflow's own extras (and the secret among them) before HttpHook turns the
+        # rest into headers.
+        clean = _ConnectionView(connection, PIMFLOW_EXTRAS)
+        return super()._configure_session_from_extra(session, clean, extra_options)
+
+    def _configure_session_from_auth(self, session, connection):  # noqa: ANN001, ANN202
+        # Each API has its own auth (tokens); never send the connection's login as Basic auth
+        # unless a subclass asks for it.
+        return session
+
+    @property
+    def session(self) -> requests.Session:
+        with self._session_lock:
+            if self._session is None:
+                session = self.get_conn()
+                pool = requests.adapters.HTTPAdapter(
+                    pool_connections=4, pool_maxsize=max(8, self.max_concurrency * 2)
+                )
+                session.mount("http://", pool)
+                session.mount("https://", pool)
+                self._session = session
+                self._slots = threading.BoundedSemaphore(self.max_concurrency)
+            return self._session
+
+    @property
+    def max_concurrency(self) -> int:
+        return max(1, int(self.extras.get("max_concurrency", self.default_max_concurrency)))
+
+    @property
+    def max_retries(self) -> int:
+        return max(0, int(self.extras.get("max_retries", self.default_max_retries)))
+
+    @property
+    def timeout(self) -> float:
+        return float(self.extras.get("timeout", self.default_timeout))
+
+    @property
+    def base(self) -> str:
+        """The API's base URL (the connection's host, schema and port), no trailing slash."""
+        self.session  # noqa: B018 - sets base_url from the connection
+        return self.base_url.rstrip("/")
+
+    def url(self, path_or_url: str) -> str:
+        """Absolute URL for a path; an absolute or relative `_links` href is resolved too."""
+        return urljoin(self.base + "/", path_or_url)
+
+    # -- what subclasses adapt -----------------------------------------------------------
+    def auth_headers(self) -> dict[str, str]:
+        return {}
+
+    def on_unauthorized(self) -> bool:
+        """Called after a 401; return True when new credentials are worth a second try."""
+        return False
+
+    # -- one call, with retries ----------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        stream: bool = False,
+        ok_statuses: tuple[int, ...] = (),
+        authenticated: bool = True,
+    ) -> requests.Response:
+        """Send one call, retrying what is worth retrying; raise ApiError on a final error.
+
+        `ok_statuses` lists error statuses the caller handles itself (returned, not raised).
+        """
+        url = self.url(path_or_url)
+        route = f"{method} {urlsplit(url).path}"
+        session = self.session
+        attempt = 0
+        reauthorized = False
+        while True:
+            call_headers = dict(headers or {})
+            if authenticated:
+                call_headers.update(self.auth_headers())
+            try:
+                with self._slots:
+                    response = session.request(
+                        method,
+                        url,
+                        params=params,
+                        json=json,
+                        data=data,
+                        headers=call_headers,
+                        stream=stream,
+                        timeout=self.timeout,
+                    )
+                self._count(route)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                self._count(route)
+                if attempt >= self.max_retries:
+                    raise ApiError(
+                        method, url, 0, f"connection failed: {type(exc).__name__}"
+                    ) from None
+                self._sleep_before_retry(attempt, None)
+                attempt += 1
+                continue
+
+            status = response.status_code
+            if status < 400 or status in ok_statuses:
+                return response
+            if status == 401 and authenticated and not reauthorized and self.on_unauthorized():
+                reauthorized = True
+                response.close()
+                continue
+            if status in RETRYABLE_STATUSES and attempt < self.max_retries:
+                retry_after = response.headers.get("Retry-After")
+                response.close()
+                self._sleep_before_retry(attempt, retry_after)
+                attempt += 1
+                continue
+            raise ApiError(method, url, status, _body(response))
+
+    def _count(self, route: str) -> None:
+        with self._stats_lock:
+            self.calls[route] += 1
+
+    def _sleep_before_retry(self, attempt: int, retry_after: str | None) -> None:
+        with self._stats_lock:
+            self.retries += 1
+        cap = float(self.extras.get("retry_max_wait", 60))
+        if retry_after:
+            try:
+                delay = float(retry_after)
+            except ValueError:  # an HTTP date; Akeneo and Shopware send seconds
+                delay = 1.0
+            delay = min(cap, max(0.0, delay)) + random.uniform(0, 0.25)
+        else:
+            delay = min(cap, 0.25 * 2**attempt) * random.uniform(0.5, 1.0)
+        time.sleep(delay)
+
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+def _body(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:2000]
+
+
+class _ConnectionView:
+    """A connection whose extras lack the given keys (for HttpHook's header building)."""
+
+    def __init__(self, connection: Any, hidden: frozenset[str]) -> None:
+        self._connection = connection
+        self.extra_dejson = {
+            k: v for k, v in (connection.extra_dejson or {}).items() if k not in hidden
+        }
+        self.extra = bool(self.extra_dejson)
+        self.host = connection.host
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)

@@ -1,0 +1,183 @@
+"""The hooks' own behaviour against a scripted API on the sandbox server framework:
+token reuse and renewal, paging by links, retries, and no secret in any header."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from pimflow.hooks.akeneo import AkeneoHook
+from pimflow.hooks.base import ApiError
+from pimflow.hooks.shopware6 import Shopware6Hook
+from pimflow.sandbox.server import HttpError, Request, Response, SandboxApp, SandboxServer
+
+
+class ScriptedAkeneo(SandboxApp):
+    def __init__(self) -> None:
+        super().__init__()
+        self.grants: list[str] = []
+        self.seen_headers: list[dict[str, str]] = []
+        self.script: list[int] = []  # statuses to answer before the real page
+        self.valid_tokens: set[str] = set()
+        self.add_route("POST", "/api/oauth/v1/token", self.token, public=True)
+        self.add_route("GET", "/api/rest/v1/things", self.things)
+
+    def token(self, request: Request) -> Response:
+        body = request.json()
+        self.grants.append(body["grant_type"])
+        token = f"t{len(self.grants)}"
+        self.valid_tokens.add(token)
+        return Response.json(
+            {
+                "access_token": token,
+                "refresh_token": "r",
+                "expires_in": 3600,
+                "token_type": "bearer",
+            }
+        )
+
+    def authenticate(self, request: Request) -> None:
+        self.seen_headers.append(dict(request.headers))
+        if request.bearer_token not in self.valid_tokens:
+            raise HttpError(401, "The access token provided is invalid.")
+
+    def things(self, request: Request) -> Response:
+        if self.script:
+            status = self.script.pop(0)
+            raise HttpError(
+                status, "scripted", headers={"Retry-After": "1"} if status == 429 else {}
+            )
+        page = int(request.arg("page", "1"))
+        links = {"self": {"href": f"/api/rest/v1/things?page={page}"}}
+        if page < 3:  # a relative next link, then an absolute one
+            href = f"/api/rest/v1/things?page={page + 1}"
+            links["next"] = {"href": href if page == 1 else request.base_url + href}
+        return Response.json({"_links": links, "_embedded": {"items": [{"n": page}]}})
+
+
+@pytest.fixture
+def akeneo(monkeypatch):
+    app = ScriptedAkeneo()
+    with SandboxServer(app) as server:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_AKENEO_TEST",
+            json.dumps(
+                {
+                    "conn_type": "akeneo",
+                    "host": server.url,
+                    "login": "admin",
+                    "password": "s3cret-password",
+                    "extra": {
+                        "client_id": "pimflow",
+                        "client_secret": "s3cret-client",
+                        "max_retries": 3,
+                    },
+                }
+            ),
+        )
+        yield app, AkeneoHook("akeneo_test")
+
+
+def test_pages_follow_relative_and_absolute_links_with_one_token(akeneo):
+    app, hook = akeneo
+    assert [item["n"] for item in hook.iter_items("/things")] == [1, 2, 3]
+    assert app.grants == ["password"]  # the token is reused across calls
+    assert hook.total_calls == 4  # one grant, three pages
+
+
+def test_no_secret_travels_in_api_call_headers(akeneo):
+    app, hook = akeneo
+    list(hook.iter_items("/things"))
+    for headers in app.seen_headers:
+        text = json.dumps(headers)
+        assert "s3cret" not in text
+        assert "client_secret" not in text and "client_id" not in text
+
+
+def test_429_waits_for_retry_after_and_5xx_is_retried(akeneo):
+    app, hook = akeneo
+    app.script = [429, 503]
+    started = time.monotonic()
+    assert [item["n"] for item in hook.iter_items("/things")] == [1, 2, 3]
+    assert time.monotonic() - started >= 1.0  # Retry-After: 1 was honoured
+    assert hook.retries == 2
+
+
+def test_retries_are_bounded_and_the_error_names_the_call_without_secrets(akeneo):
+    app, hook = akeneo
+    app.script = [500] * 10
+    with pytest.raises(ApiError) as error:
+        list(hook.iter_items("/things"))
+    assert error.value.status == 500
+    assert "/api/rest/v1/things" in str(error.value)
+    assert "s3cret" not in str(error.value)
+    assert hook.retries == 3
+
+
+def test_a_revoked_token_is_renewed_once_and_the_call_repeated(akeneo):
+    app, hook = akeneo
+    list(hook.iter_items("/things"))
+    app.valid_tokens.clear()  # the server forgets every token (e.g. expired early)
+    assert [item["n"] for item in hook.iter_items("/things")] == [1, 2, 3]
+    assert app.grants == ["password", "refresh_token"]
+
+
+def test_unauthorized_twice_is_an_error_not_a_loop(akeneo):
+    app, hook = akeneo
+    list(hook.iter_items("/things"))
+    app.valid_tokens.clear()
+    app.token = lambda request: Response.json({"access_token": "never-valid", "expires_in": 3600})  # type: ignore[method-assign]
+    app.routes = [r for r in app.routes if r.pattern != "/api/oauth/v1/token"]
+    app.add_route("POST", "/api/oauth/v1/token", app.token, public=True)
+    with pytest.raises(ApiError) as error:
+        list(hook.iter_items("/things"))
+    assert error.value.status == 401
+
+
+def test_missing_client_credentials_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AKENEO_BARE",
+        json.dumps(
+            {"conn_type": "akeneo", "host": "http://127.0.0.1:9", "login": "a", "password": "b"}
+        ),
+    )
+    with pytest.raises(ValueError, match="client_id and client_secret"):
+        AkeneoHook("akeneo_bare").get_json("/channels")
+
+
+def test_shopware_hook_sends_client_credentials_and_returns_sync_400s(monkeypatch):
+    class ScriptedShop(SandboxApp):
+        def __init__(self) -> None:
+            super().__init__()
+            self.token_bodies: list[dict] = []
+            self.add_route("POST", "/api/oauth/token", self.token, public=True)
+            self.add_route("POST", "/api/_action/sync", self.sync)
+
+        def token(self, request: Request) -> Response:
+            self.token_bodies.append(request.json())
+            return Response.json({"access_token": "tok", "expires_in": 600, "token_type": "Bearer"})
+
+        def sync(self, request: Request) -> Response:
+            assert request.header("fail-on-error") == "true"
+            return Response.json(
+                {"errors": [{"detail": "bad", "source": {"pointer": "/upsert/0/price"}}]}, 400
+            )
+
+    app = ScriptedShop()
+    with SandboxServer(app) as server:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_SHOPWARE6_TEST",
+            json.dumps(
+                {"conn_type": "shopware6", "host": server.url, "login": "key", "password": "secret"}
+            ),
+        )
+        hook = Shopware6Hook("shopware6_test")
+        status, body = hook.sync(
+            {"upsert": {"entity": "product", "action": "upsert", "payload": [{}]}}
+        )
+    assert status == 400 and body["errors"][0]["detail"] == "bad"
+    assert app.token_bodies == [
+        {"grant_type": "client_credentials", "client_id": "key", "client_secret": "secret"}
+    ]
