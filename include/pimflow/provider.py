@@ -39,7 +39,7 @@ def _connection_type(
         "hook-name": name,
         "connection-type": conn_type,
         "ui-field-behaviour": {
-            "hidden-fields": ["schema", "port", "extra"],
+            "hidden-fields": ["schema", "port"],
             "relabeling": {"host": "Base URL", "login": login, "password": password},
             "placeholders": {"host": host},
         },
@@ -59,6 +59,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "pimflow.hooks.akeneo",
                     "pimflow.hooks.shopware6",
+                    "pimflow.hooks.cscart",
                 ],
             }
         ],
@@ -90,6 +91,26 @@ def get_provider_info() -> dict[str, Any]:
                 "https://shop.example.com",
                 "Access key ID",
                 "Secret access key",
+            ),
+            _connection_type(
+                "cscart",
+                "pimflow.hooks.cscart.CsCartHook",
+                "CS-Cart",
+                "https://store.example.com",
+                "Administrator e-mail",
+                "API key",
+                {
+                    "api_prefix": {
+                        "label": "API prefix",
+                        "description": "/api (default) or /api/2.",
+                        "schema": {"type": ["string", "null"], "default": "/api"},
+                    },
+                    "company_id": {
+                        "label": "Vendor / store id",
+                        "description": "Multi-Vendor vendor or Store Builder store to write into.",
+                        "schema": {"type": ["integer", "null"]},
+                    },
+                },
             ),
         ],
     }

@@ -181,3 +181,40 @@ def test_shopware_hook_sends_client_credentials_and_returns_sync_400s(monkeypatc
     assert app.token_bodies == [
         {"grant_type": "client_credentials", "client_id": "key", "client_secret": "secret"}
     ]
+
+
+def test_cscart_hook_uses_basic_auth_vendor_paths_and_retries_509(monkeypatch):
+    from pimflow.hooks.cscart import CsCartHook
+
+    class ScriptedStore(SandboxApp):
+        def __init__(self) -> None:
+            super().__init__()
+            self.answers = [509]
+            self.seen: list[tuple[str, str | None]] = []
+            self.add_route("GET", "/api/2/vendors/{company}/products", self.products)
+
+        def products(self, request: Request) -> Response:
+            self.seen.append((request.path, request.header("authorization")))
+            if self.answers:
+                raise HttpError(self.answers.pop(0), "Bandwidth Limit Exceeded")
+            return Response.json({"products": [], "params": {"total_items": "0"}})
+
+    app = ScriptedStore()
+    with SandboxServer(app) as server:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_CSCART_TEST",
+            json.dumps(
+                {
+                    "conn_type": "cscart",
+                    "host": server.url,
+                    "login": "admin@example.com",
+                    "password": "api-key",
+                    "extra": {"api_prefix": "/api/2", "company_id": 3, "retry_max_wait": 0.1},
+                }
+            ),
+        )
+        hook = CsCartHook("cscart_test")
+        ok, message = hook.test_connection()
+    assert ok, message
+    assert [path for path, _ in app.seen] == ["/api/2/vendors/3/products"] * 2
+    assert all(auth and auth.startswith("Basic ") for _, auth in app.seen)

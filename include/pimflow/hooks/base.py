@@ -32,6 +32,7 @@ PIMFLOW_EXTRAS = frozenset(
         "max_retries",
         "retry_max_wait",
         "api_prefix",
+        "company_id",
         "timeout",
     }
 )
@@ -64,6 +65,7 @@ class PimflowHttpHook(HttpHook):
 
     default_max_concurrency = 4
     default_max_retries = 6
+    retryable_statuses = RETRYABLE_STATUSES
     default_timeout = 60.0
 
     def __init__(self, conn_id: str | None = None, **kwargs: Any) -> None:
@@ -198,7 +200,7 @@ class PimflowHttpHook(HttpHook):
                 reauthorized = True
                 response.close()
                 continue
-            if status in RETRYABLE_STATUSES and attempt < self.max_retries:
+            if status in self.retryable_statuses and attempt < self.max_retries:
                 retry_after = response.headers.get("Retry-After")
                 response.close()
                 self._sleep_before_retry(attempt, retry_after)
