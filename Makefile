@@ -43,6 +43,11 @@ test: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## make bench: the benchmark programs; figures printed and written under .bench/
+BENCH_PRODUCTS ?= 10000 100000
+bench: install
+	$(BIN)/python -m pimflow.bench extract --products $(BENCH_PRODUCTS)
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -21,6 +21,15 @@ def reports_folder(dag_id: str) -> ObjectStoragePath:
     return staging_root() / "reports" / dag_id
 
 
+def _as_list(summary: Any) -> list[dict[str, Any]]:
+    """A mapped stage's XCom is a list of its tasks' summaries; a plain one, one summary."""
+    if summary is None:
+        return []
+    if isinstance(summary, dict):
+        return [summary]
+    return [s for s in summary if s is not None]
+
+
 def build_report(
     *,
     dag_id: str,
@@ -29,32 +38,50 @@ def build_report(
     started: str,
     finished: str,
     wall_seconds: float,
-    stages: dict[str, dict[str, Any] | None],
+    stages: dict[str, Any],
+    upload_stages: tuple[str, ...],
 ) -> dict[str, Any]:
-    """Stage summaries (None for a stage that failed) → the report; `status` says whether
-    every stage finished."""
+    """Stage summaries (None for a stage that did not finish) → the report."""
     failed_stages = sorted(name for name, summary in stages.items() if summary is None)
-    upload = stages.get("upload") or {}
-    products = {key: int(upload.get(key, 0)) for key in COUNTS}
-    if stages.get("products"):
-        products["read"] = int(stages["products"].get("products", products["read"]))
+    counts: dict[str, dict[str, int]] = {}
+    errors: list[dict[str, Any]] = []
+    target_calls = 0
+    for name in upload_stages:
+        for summary in _as_list(stages.get(name)):
+            target_calls += int(summary.get("calls", 0))
+            for entity, entity_counts in (summary.get("counts") or {}).items():
+                bucket = counts.setdefault(entity, dict.fromkeys(COUNTS, 0))
+                for key in COUNTS:
+                    bucket[key] += int(entity_counts.get(key, 0))
+            errors.extend(summary.get("errors") or [])
+    akeneo_calls = sum(
+        int(summary.get("calls", 0))
+        for name, value in stages.items()
+        if name not in upload_stages
+        for summary in _as_list(value)
+    )
+    read = {
+        "products": sum(int(s.get("products", 0)) for s in _as_list(stages.get("akeneo.products"))),
+        "product_models": sum(
+            int(s.get("product_models", 0)) for s in _as_list(stages.get("akeneo.product_models"))
+        ),
+    }
+    structure = stages.get("akeneo.structure") or {}
     return {
         "dag_id": dag_id,
         "run_id": run_id,
         "target": target,
         "status": "failed" if failed_stages else "success",
         "failed_stages": failed_stages,
+        "mode": structure.get("mode"),
+        "window": structure.get("window"),
         "started": started,
         "finished": finished,
         "wall_seconds": round(wall_seconds, 2),
-        "counts": {"product": products},
-        "errors": list(upload.get("errors", [])),
-        "calls": {
-            "akeneo": int((stages.get("structure") or {}).get("calls", 0))
-            + int((stages.get("products") or {}).get("calls", 0)),
-            "target": int(upload.get("calls", 0)),
-            "target_sync": int(upload.get("sync_calls", 0)),
-        },
+        "read": read,
+        "counts": counts,
+        "errors": errors,
+        "calls": {"akeneo": akeneo_calls, "target": target_calls},
         "stages": stages,
     }
 
@@ -73,13 +100,17 @@ def latest_report(dag_id: str) -> dict[str, Any] | None:
 
 
 def summary_text(report: dict[str, Any], max_errors: int = 20) -> str:
-    counts = report["counts"]["product"]
+    read = report.get("read") or {}
     lines = [
         f"pimflow sync {report['dag_id']} → {report['target']}: {report['status'].upper()}"
-        f"  (run {report['run_id']})",
-        "  products: " + ", ".join(f"{counts[key]} {key}" for key in COUNTS),
-        f"  calls: {report['calls']['akeneo']} to Akeneo, {report['calls']['target']} to the shop"
-        f" ({report['calls']['target_sync']} sync)",
+        f"  (run {report['run_id']}, mode {report.get('mode') or 'full'})",
+        f"  read from Akeneo: {read.get('products', 0)} products, "
+        f"{read.get('product_models', 0)} product models",
+    ]
+    for entity, counts in sorted(report["counts"].items()):
+        lines.append(f"  {entity}: " + ", ".join(f"{counts[key]} {key}" for key in COUNTS))
+    lines += [
+        f"  calls: {report['calls']['akeneo']} to Akeneo, {report['calls']['target']} to the shop",
         f"  wall time: {report['wall_seconds']:.1f} s",
     ]
     if report["failed_stages"]:

@@ -50,20 +50,33 @@ def _arrow_schema(dataset: Dataset):  # noqa: ANN202 - pyarrow is imported lazil
 
 
 class ChunkWriter:
-    """Streams rows into `<folder>/<dataset>/part-NNNNN.parquet` chunks."""
+    """Streams rows into `<folder>/<dataset>/<part>-NNNNN.parquet` chunks.
+
+    Several writers (mapped tasks, one per partition) can fill one dataset, each with its
+    own `part` name; a writer replaces only its own part's chunks (a retried task starts
+    its part afresh and leaves the others alone).
+    """
 
     def __init__(
-        self, folder: ObjectStoragePath, dataset: Dataset, rows_per_chunk: int = ROWS_PER_CHUNK
+        self,
+        folder: ObjectStoragePath,
+        dataset: Dataset,
+        rows_per_chunk: int = ROWS_PER_CHUNK,
+        part: str = "part",
     ) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_]+", part):
+            raise ValueError(f"a part name is letters, digits and _: {part!r}")
         self.folder = folder / dataset.name
         self.dataset = dataset
         self.rows_per_chunk = rows_per_chunk
+        self.part = part
         self._rows: list[dict[str, Any]] = []
         self._chunks = 0
         self.count = 0
         self.folder.mkdir(parents=True, exist_ok=True)
-        for stale in self.folder.iterdir():  # a retried task starts its dataset afresh
-            stale.unlink()
+        for stale in self.folder.iterdir():
+            if stale.name.startswith(f"{part}-"):
+                stale.unlink()
 
     def add(self, row: dict[str, Any]) -> None:
         encoded = {}
@@ -86,7 +99,7 @@ class ChunkWriter:
         import pyarrow.parquet as pq
 
         table = pa.Table.from_pylist(self._rows, schema=_arrow_schema(self.dataset))
-        target = self.folder / f"part-{self._chunks:05d}.parquet"
+        target = self.folder / f"{self.part}-{self._chunks:05d}.parquet"
         with target.open("wb") as handle:
             pq.write_table(table, handle, compression="zstd")
         self._chunks += 1

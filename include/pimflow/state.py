@@ -25,7 +25,21 @@ CREATE TABLE IF NOT EXISTS payload_hash (
     hash    TEXT NOT NULL,
     written TEXT NOT NULL DEFAULT (datetime('now')),
     PRIMARY KEY (target, entity, key)
-)
+);
+CREATE TABLE IF NOT EXISTS media_file (
+    source    TEXT NOT NULL,  -- the Akeneo instance (its base URL)
+    kind      TEXT NOT NULL,  -- product, asset or record
+    code      TEXT NOT NULL,  -- Akeneo's media file code: a given code never changes content
+    sha256    TEXT NOT NULL,
+    size      INTEGER NOT NULL,
+    mime_type TEXT,
+    filename  TEXT,
+    PRIMARY KEY (source, kind, code)
+);
+CREATE TABLE IF NOT EXISTS watermark (
+    name  TEXT PRIMARY KEY,  -- e.g. the DAG id: where its last successful read ended
+    value TEXT NOT NULL
+);
 """
 
 
@@ -42,7 +56,7 @@ class StateStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=60, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(SCHEMA)
+        self._db.executescript(SCHEMA)
         self._db.commit()
         self._lock = threading.Lock()
 
@@ -78,6 +92,53 @@ class StateStore:
                 self._db.execute(
                     "DELETE FROM payload_hash WHERE target=? AND entity=?", (target, entity)
                 )
+            self._db.commit()
+
+    def media(self, source: str, kind: str, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The media files already downloaded, by code."""
+        codes = list(codes)
+        found: dict[str, dict[str, Any]] = {}
+        with self._lock:
+            for start in range(0, len(codes), 500):
+                chunk = codes[start : start + 500]
+                rows = self._db.execute(
+                    "SELECT code, sha256, size, mime_type, filename FROM media_file "
+                    f"WHERE source=? AND kind=? AND code IN ({','.join('?' * len(chunk))})",
+                    (source, kind, *chunk),
+                )
+                for code, sha, size, mime, filename in rows:
+                    found[code] = {
+                        "sha256": sha,
+                        "size": size,
+                        "mime_type": mime,
+                        "filename": filename,
+                    }
+        return found
+
+    def save_media(self, source: str, kind: str, code: str, info: dict[str, Any]) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO media_file VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    source,
+                    kind,
+                    code,
+                    info["sha256"],
+                    info["size"],
+                    info.get("mime_type"),
+                    info.get("filename"),
+                ),
+            )
+            self._db.commit()
+
+    def watermark(self, name: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM watermark WHERE name=?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_watermark(self, name: str, value: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO watermark VALUES (?, ?)", (name, value))
             self._db.commit()
 
     def close(self) -> None:

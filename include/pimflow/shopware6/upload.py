@@ -45,7 +45,11 @@ class UploadResult:
         self.errors.append({"product": product, "field": field_name, "reason": reason})
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        counts = {
+            key: getattr(self, key)
+            for key in ("read", "created", "updated", "unchanged", "skipped", "failed")
+        }
+        return {"counts": {PRODUCT: counts}, "errors": self.errors, "sync_calls": self.sync_calls}
 
 
 def load_shop_context(

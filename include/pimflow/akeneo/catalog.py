@@ -1,0 +1,332 @@
+"""The products and product models stages (guide step 4), one partition of families each.
+
+Filters are applied at the source: the channel (`scope`), its locales, the partition's
+families, and in delta mode the `updated` window. Pages of 100 are read with
+`search_after` and streamed into chunk files; every value is parsed by its attribute type,
+and the records, assets and media files that values point to are gathered on the way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.sdk import ObjectStoragePath
+
+from pimflow.akeneo.datasets import PRODUCT_MODELS, PRODUCTS, REFERENCES
+from pimflow.akeneo.search import akeneo_datetime, search_param, split_in
+from pimflow.akeneo.structure import (
+    NO_FAMILY,
+    load_attributes,
+    load_channel,
+    load_family_variants,
+    load_option_labels,
+)
+from pimflow.akeneo.values import (
+    ASSET_TYPES,
+    MEDIA_TYPES,
+    MULTI_SELECT_TYPES,
+    SELECT_TYPES,
+    AttributeInfo,
+    parse_values,
+)
+from pimflow.hooks.akeneo import AkeneoHook
+from pimflow.staging import ChunkWriter
+
+log = logging.getLogger(__name__)
+
+PRODUCTS_PATH = "/api/rest/v1/products-uuid"
+MODELS_PATH = "/api/rest/v1/product-models"
+DELTA_OVERLAP = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Delta mode reads what was updated in [after, before); full mode has no window."""
+
+    after: datetime
+    before: datetime
+
+    def filter(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "operator": "BETWEEN",
+                "value": [akeneo_datetime(self.after), akeneo_datetime(self.before)],
+            }
+        ]
+
+
+@dataclass(frozen=True)
+class SourceFilter:
+    channel: str
+    locales: list[str]
+    window: Window | None = None
+    enabled_only: bool = False
+    min_completeness: int | None = None  # percent on the channel's chosen locales
+
+
+def _base_filters(source: SourceFilter, for_products: bool) -> dict[str, Any]:
+    filters: dict[str, Any] = {}
+    if source.window:
+        filters["updated"] = source.window.filter()
+    if for_products and source.enabled_only:
+        filters["enabled"] = [{"operator": "=", "value": True}]
+    if for_products and source.min_completeness is not None:
+        filters["completeness"] = [
+            {
+                "operator": "GREATER OR EQUALS THAN ON ALL LOCALES",
+                "value": source.min_completeness,
+                "scope": source.channel,
+                "locales": source.locales,
+            }
+        ]
+    return filters
+
+
+def partition_queries(
+    path: str, source: SourceFilter, families: list[str], for_products: bool
+) -> Iterator[dict[str, Any]]:
+    """The query params that read one partition (more than one when its family list would
+    make the URI too long)."""
+    common = {
+        "scope": source.channel,
+        "locales": ",".join(source.locales),
+        "pagination_type": "search_after",
+        "limit": 100,
+    }
+    if for_products:
+        common["with_attribute_options"] = "true"
+    base = _base_filters(source, for_products)
+    if families == [NO_FAMILY]:
+        if not for_products:
+            return  # every product model has a family
+        yield {**common, "search": search_param({**base, "family": [{"operator": "EMPTY"}]})}
+        return
+
+    def build(chunk: list[str]) -> dict[str, Any]:
+        return {
+            **common,
+            "search": search_param({**base, "family": [{"operator": "IN", "value": chunk}]}),
+        }
+
+    yield from split_in(path, families, build)
+
+
+class ReferenceCollector:
+    """The guide's record/asset code lists and the media codes, deduplicated."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str, str]] = set()
+
+    def collect(
+        self, values: dict[str, list[dict[str, Any]]], attributes: dict[str, AttributeInfo]
+    ) -> None:
+        for code, entries in values.items():
+            attribute = attributes.get(code)
+            if attribute is None:
+                continue
+            kind = attribute.type
+            for entry in entries:
+                if entry.get("raw"):
+                    continue
+                data = entry["data"]
+                if kind == "akeneo_reference_entity":
+                    self.seen.add(("record", attribute.reference_data_name or "", data))
+                elif kind == "akeneo_reference_entity_collection":
+                    for record in data:
+                        self.seen.add(("record", attribute.reference_data_name or "", record))
+                elif kind in ASSET_TYPES:
+                    for asset in data:
+                        self.seen.add(("asset", attribute.reference_data_name or "", asset))
+                elif kind in MEDIA_TYPES:
+                    self.seen.add(("media", code, data["code"]))
+
+    def rows(self) -> Iterator[dict[str, str]]:
+        for kind, group, code in sorted(self.seen):
+            yield {"kind": kind, "group": group, "code": code}
+
+
+def _fill_option_labels(
+    values: dict[str, list[dict[str, Any]]],
+    attributes: dict[str, AttributeInfo],
+    labels: dict[tuple[str, str], dict[str, str]],
+) -> None:
+    """Where `linked_data` did not come (older PIMs, product models), take the labels from
+    the staged attribute options."""
+    for code, entries in values.items():
+        attribute = attributes.get(code)
+        if attribute is None or attribute.type not in SELECT_TYPES | MULTI_SELECT_TYPES:
+            continue
+        for entry in entries:
+            if entry.get("raw"):
+                continue
+            options = entry["data"] if isinstance(entry["data"], list) else [entry["data"]]
+            for option in options:
+                if not option["labels"]:
+                    option["labels"] = dict(labels.get((code, option["code"]), {}))
+
+
+def _errors(parsed) -> list[dict[str, str]]:  # noqa: ANN001
+    errors = list(parsed.errors)
+    if parsed.unknown_types:
+        errors.append(
+            {
+                "attribute": "",
+                "locale": "",
+                "scope": "",
+                "reason": "attribute types kept raw (unknown to pimflow): "
+                + ", ".join(sorted(parsed.unknown_types)),
+            }
+        )
+    return errors
+
+
+def canonical_product(
+    item: dict[str, Any],
+    attributes: dict[str, AttributeInfo],
+    labels: dict[tuple[str, str], dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    parsed = parse_values(item.get("values") or {}, attributes)
+    _fill_option_labels(parsed.values, attributes, labels or {})
+    identifier = item.get("identifier")
+    if not identifier:  # older products-uuid answers leave it to the identifier attribute
+        for code, info in attributes.items():
+            if info.type == "pim_catalog_identifier" and code in parsed.values:
+                identifier = parsed.values[code][0]["data"]
+                break
+    return {
+        "uuid": item.get("uuid"),
+        "identifier": identifier,
+        "family": item.get("family"),
+        "parent": item.get("parent"),
+        "enabled": bool(item.get("enabled", True)),
+        "categories": sorted(item.get("categories") or []),
+        "groups": sorted(item.get("groups") or []),
+        "values": parsed.values,
+        "associations": item.get("associations") or {},
+        "quantified_associations": item.get("quantified_associations") or {},
+        "created": item.get("created"),
+        "updated": item.get("updated"),
+        "errors": _errors(parsed),
+    }
+
+
+def canonical_model(
+    item: dict[str, Any],
+    attributes: dict[str, AttributeInfo],
+    variants: dict[str, dict[str, Any]],
+    labels: dict[tuple[str, str], dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    parsed = parse_values(item.get("values") or {}, attributes)
+    _fill_option_labels(parsed.values, attributes, labels or {})
+    level = 2 if item.get("parent") else 1
+    variant = variants.get(item.get("family_variant") or "", {})
+    axes: list[str] = []
+    for attribute_set in variant.get("variant_attribute_sets") or []:
+        if attribute_set.get("level") == level:
+            axes = list(attribute_set.get("axes") or [])
+    return {
+        "code": item["code"],
+        "family": item.get("family"),
+        "family_variant": item.get("family_variant"),
+        "parent": item.get("parent"),
+        "level": level,
+        "axes": axes,
+        "categories": sorted(item.get("categories") or []),
+        "values": parsed.values,
+        "associations": item.get("associations") or {},
+        "quantified_associations": item.get("quantified_associations") or {},
+        "created": item.get("created"),
+        "updated": item.get("updated"),
+        "errors": _errors(parsed),
+    }
+
+
+def delta_window(
+    mode: str,
+    interval_start: datetime | None,
+    interval_end: datetime | None,
+    watermark: datetime | None,
+    now: datetime,
+    overlap: timedelta = DELTA_OVERLAP,
+) -> Window | None:
+    """What a run reads. Full: everything (None). Delta: its data interval when it has one
+    (schedules, backfills), else everything since the last successful run; each widened by
+    `overlap` so a product saved while the previous run was reading is not missed."""
+    if mode != "delta":
+        return None
+    if interval_start and interval_end and interval_start < interval_end:
+        return Window(interval_start - overlap, interval_end)
+    if watermark:
+        return Window(watermark - overlap, now)
+    return None  # never synced yet: a delta has nothing to start from, so read everything
+
+
+def extract_partition(
+    hook: AkeneoHook,
+    folder: ObjectStoragePath,
+    partition: dict[str, Any],
+    entity: str,
+    source: SourceFilter | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """Read one partition of products (entity "products") or product models ("product_models")
+    into the staged tables; gather what their values refer to."""
+    channel = load_channel(folder)
+    source = source or SourceFilter(channel["channel"], channel["locales"])
+    attributes = load_attributes(folder)
+    labels = load_option_labels(folder)
+    for_products = entity == "products"
+    if for_products:
+        path, dataset = PRODUCTS_PATH, PRODUCTS
+
+        def convert(item: dict[str, Any]) -> dict[str, Any]:
+            return canonical_product(item, attributes, labels)
+    else:
+        path, dataset = MODELS_PATH, PRODUCT_MODELS
+        variants = load_family_variants(folder)
+
+        def convert(item: dict[str, Any]) -> dict[str, Any]:
+            return canonical_model(item, attributes, variants, labels)
+
+    references = ReferenceCollector()
+    part = f"{partition['name']}"
+    with_errors = 0
+    with ChunkWriter(folder, dataset, part=part) as writer:
+        for query in partition_queries(path, source, partition["families"], for_products):
+            for page in hook.iter_pages(path, query):
+                for item in page:
+                    row = convert(item)
+                    with_errors += _log_errors(
+                        row.get("identifier") or row.get("code"), row["errors"]
+                    )
+                    references.collect(row["values"], attributes)
+                    writer.add(row)
+                if limit and writer.count >= limit:
+                    break
+            if limit and writer.count >= limit:
+                break
+    with ChunkWriter(folder, REFERENCES, part=f"{entity}_{part}") as refs:
+        refs.extend(references.rows())
+    return {
+        "partition": part,
+        entity: writer.count,
+        "references": refs.count,
+        "with_value_errors": with_errors,
+    }
+
+
+def _log_errors(code: str, errors: list[dict[str, str]]) -> int:
+    for error in errors:
+        log.warning(
+            "%s: attribute %s (locale %s, scope %s): %s",
+            code,
+            error["attribute"] or "-",
+            error["locale"] or "-",
+            error["scope"] or "-",
+            error["reason"],
+        )
+    return 1 if errors else 0

@@ -1,0 +1,147 @@
+"""The media stage: product, asset and record media files, downloaded once.
+
+Files are streamed into object storage under their content hash (`media/ab/abcdef…`), so
+identical files are kept once however many codes point to them. Akeneo never changes the
+content behind a media file code, so a code found in the state store's manifest, whose
+file is still in storage, is not downloaded again: a second pass downloads 0 bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import quote
+
+from airflow.sdk import ObjectStoragePath
+
+from pimflow.akeneo.datasets import (
+    ASSET_FAMILY_ATTRIBUTES,
+    ASSETS,
+    MEDIA,
+    RECORDS,
+    REFERENCE_ENTITY_ATTRIBUTES,
+)
+from pimflow.akeneo.linked import MEDIA_TYPES, referenced_codes
+from pimflow.hooks.akeneo import AkeneoHook
+from pimflow.staging import ChunkWriter, read_rows, staging_root
+from pimflow.state import StateStore
+
+log = logging.getLogger(__name__)
+
+DOWNLOAD_PATHS = {
+    "product": "/api/rest/v1/media-files/{code}/download",
+    "asset": "/api/rest/v1/asset-media-files/{code}",
+    "record": "/api/rest/v1/reference-entities-media-files/{code}",
+}
+CHUNK = 1 << 20
+
+
+def media_root() -> ObjectStoragePath:
+    return staging_root() / "media"
+
+
+def blob_path(sha256: str) -> ObjectStoragePath:
+    return media_root() / sha256[:2] / sha256
+
+
+def _codes_by_kind(folder: ObjectStoragePath) -> dict[str, set[str]]:
+    """Every media code the run's products, assets and records point to."""
+    codes: dict[str, set[str]] = {"product": set(), "asset": set(), "record": set()}
+    for group_codes in referenced_codes(folder, "media").values():
+        codes["product"].update(group_codes)
+    for dataset, kind, owner in (
+        (ASSET_FAMILY_ATTRIBUTES, "asset", "asset_family"),
+        (REFERENCE_ENTITY_ATTRIBUTES, "record", "reference_entity"),
+    ):
+        media_attributes = {
+            (row[owner], row["code"])
+            for row in read_rows(folder, dataset)
+            if row["type"] in MEDIA_TYPES
+        }
+        items = ASSETS if kind == "asset" else RECORDS
+        for row in read_rows(folder, items):
+            for attribute, entries in (row["values"] or {}).items():
+                if (row[owner], attribute) in media_attributes:
+                    codes[kind].update(entry["data"]["code"] for entry in entries)
+    return codes
+
+
+def _filename(code: str, response_headers: dict[str, str]) -> str:
+    disposition = response_headers.get("Content-Disposition", "")
+    if "filename=" in disposition:
+        return disposition.split("filename=", 1)[1].strip().strip('"')
+    # Akeneo codes end with "<hash>_<original name>"
+    tail = code.rsplit("/", 1)[-1]
+    return tail.split("_", 1)[1] if "_" in tail else tail
+
+
+def download(hook: AkeneoHook, kind: str, code: str) -> dict[str, Any]:
+    """Stream one file into storage under its hash; return its manifest entry."""
+    path = DOWNLOAD_PATHS[kind].format(code=quote(code, safe="/"))
+    response = hook.request("GET", path, stream=True)
+    digest = hashlib.sha256()
+    size = 0
+    temporary = media_root() / "incoming" / uuid.uuid4().hex
+    temporary.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with temporary.open("wb") as handle:
+            for block in response.iter_content(CHUNK):
+                digest.update(block)
+                size += len(block)
+                handle.write(block)
+    finally:
+        response.close()
+    sha = digest.hexdigest()
+    final = blob_path(sha)
+    if final.exists():
+        temporary.unlink()
+    else:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temporary.rename(final)
+    filename = _filename(code, dict(response.headers))
+    mime = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+    if not mime or mime == "application/octet-stream":
+        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return {"sha256": sha, "size": size, "mime_type": mime, "filename": filename}
+
+
+def extract_media(hook: AkeneoHook, folder: ObjectStoragePath, store: StateStore) -> dict[str, Any]:
+    """Download what is not in storage yet; stage the manifest of every file the run uses."""
+    source = hook.base
+    summary = {"files": 0, "downloaded": 0, "bytes_downloaded": 0, "reused": 0, "failed": []}
+    with ChunkWriter(folder, MEDIA) as writer:
+        for kind, codes in _codes_by_kind(folder).items():
+            known = store.media(source, kind, codes)
+            wanted = sorted(
+                c for c in codes if c not in known or not blob_path(known[c]["sha256"]).exists()
+            )
+            for code in sorted(set(codes) - set(wanted)):
+                summary["reused"] += 1
+                writer.add(_row(kind, code, known[code]))
+
+            def fetch(code: str, kind: str = kind) -> tuple[str, dict[str, Any] | None, str]:
+                try:
+                    return code, download(hook, kind, code), ""
+                except Exception as exc:  # reported per file; the other files go on
+                    return code, None, str(exc)
+
+            with ThreadPoolExecutor(max_workers=hook.max_concurrency) as pool:
+                for code, info, error in pool.map(fetch, wanted):
+                    if info is None:
+                        log.warning("media %s %s: %s", kind, code, error)
+                        summary["failed"].append({"kind": kind, "code": code, "reason": error})
+                        continue
+                    store.save_media(source, kind, code, info)
+                    summary["downloaded"] += 1
+                    summary["bytes_downloaded"] += info["size"]
+                    writer.add(_row(kind, code, info))
+    summary["files"] = writer.count
+    return summary
+
+
+def _row(kind: str, code: str, info: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": kind, "code": code, **info, "path": str(blob_path(info["sha256"]))}

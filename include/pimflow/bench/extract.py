@@ -1,0 +1,283 @@
+"""Benchmark of the Akeneo extraction: calls against the minimum, wall time, memory.
+
+    python -m pimflow.bench extract --products 10000 100000
+
+For each size: starts the sandbox Akeneo on a generated catalog (its default limit of 4
+concurrent calls per token), runs every extraction stage in its own process (as Airflow
+tasks), counts the calls the sandbox served, and compares them with the minimum the API
+allows: one call per page of 100 of every list read, plus one per item endpoint. Then
+runs the media stage a second time, which must download 0 bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from pimflow.run import SANDBOX_CONNECTIONS
+
+BIN = Path(sys.executable).parent
+
+
+def pages(count: int) -> int:
+    """Pages of 100 to read `count` items; an empty list still costs one call."""
+    return max(1, math.ceil(count / 100))
+
+
+def start_sandbox(products: int, workdir: Path) -> tuple[subprocess.Popen, str, float]:
+    ready = workdir / "ready.json"
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [
+            str(BIN / "pimflow-sandbox"),
+            "akeneo",
+            "--port",
+            "0",
+            "--catalog",
+            str(products),
+            "--ready-file",
+            str(ready),
+        ],
+        stdout=(workdir / "sandbox.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    while not ready.exists():
+        if process.poll() is not None:
+            raise SystemExit(f"sandbox failed; see {workdir / 'sandbox.log'}")
+        time.sleep(0.2)
+    return process, json.loads(ready.read_text())["akeneo"], time.perf_counter() - started
+
+
+def run_stage(env: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
+    output = subprocess.run(
+        [sys.executable, "-m", "pimflow.bench.stage", json.dumps(spec)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if output.returncode != 0:
+        raise SystemExit(f"stage {spec['stage']} failed:\n{output.stderr[-3000:]}")
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def minimum_calls(
+    url: str, structure: dict[str, Any], read: dict[str, int], linked: dict
+) -> dict[str, int]:
+    """The fewest calls any client needs for the same data, from what the API holds."""
+    auth = requests.post(
+        f"{url}/api/oauth/v1/token",
+        json={"grant_type": "password", "username": "admin", "password": "admin"},
+        auth=("pimflow", "pimflow-secret"),
+        timeout=30,
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {auth}"}
+
+    def count(path: str) -> int:
+        body = requests.get(
+            f"{url}/api/rest/v1/{path}",
+            params={"limit": 1, "with_count": "true"},
+            headers=headers,
+            timeout=30,
+        ).json()
+        return int(body["items_count"])
+
+    counts = structure["counts"]
+    option_attributes = _option_counts(structure)
+    minimum = {
+        "token": 1,
+        "channel": 1,
+        "attributes": pages(counts["attributes"]),
+        "attribute_options": sum(pages(n) for n in option_attributes.values()),
+        "families": pages(counts["families"]),
+        "family_variants": sum(pages(n) for n in structure["_variants_per_family"].values()),
+        "categories": pages(count("categories")),
+        "measurement_families": 1,
+        "products": pages(read["products"]),
+        "product_models": pages(read["product_models"]),
+    }
+    minimum.update(linked)
+    return minimum
+
+
+def _option_counts(structure: dict[str, Any]) -> dict[str, int]:
+    return structure["_options_per_attribute"]
+
+
+def bench_size(products: int, partitions: int) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"pimflow-bench-{products}-"))
+    process, url, startup = start_sandbox(products, workdir)
+    try:
+        env = dict(os.environ)
+        env["PIMFLOW_HOME"] = str(workdir / "home")
+        env["AIRFLOW_HOME"] = str(workdir / "airflow")
+        env["AIRFLOW_CONN_AKENEO_DEFAULT"] = json.dumps(SANDBOX_CONNECTIONS["akeneo"](url))
+        requests.delete(f"{url}/_sandbox/stats", timeout=10)
+        run_id = f"bench_{products}"
+        wall = time.perf_counter()
+        structure = run_stage(
+            env, {"stage": "structure", "run_id": run_id, "partitions": partitions}
+        )
+        plan = structure["result"]["partitions"]
+        stages: list[dict[str, Any]] = [structure]
+
+        # Mapped tasks: up to 4 at once, like the Akeneo pool.
+        specs = [
+            {"stage": entity, "run_id": run_id, "partition": partition}
+            for entity in ("product_models", "products")
+            for partition in plan
+        ]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            stages += list(pool.map(lambda spec: run_stage(env, spec), specs))
+        for stage in ("reference_entities", "assets", "media"):
+            stages.append(run_stage(env, {"stage": stage, "run_id": run_id}))
+        wall = time.perf_counter() - wall
+        served = requests.get(f"{url}/_sandbox/stats", timeout=10).json()
+
+        requests.delete(f"{url}/_sandbox/stats", timeout=10)
+        second_media = run_stage(env, {"stage": "media", "run_id": run_id})
+
+        read = {
+            "products": sum(
+                s["result"].get("products", 0) for s in stages if s["stage"] == "products"
+            ),
+            "product_models": sum(
+                s["result"].get("product_models", 0)
+                for s in stages
+                if s["stage"] == "product_models"
+            ),
+        }
+        by_route: Counter[str] = Counter()
+        for stage in stages:
+            by_route.update(stage["calls"])
+        structure_result = _structure_details(env, run_id, structure["result"])
+        linked = {
+            "records": _route_calls(by_route, "/records"),
+            "assets": _route_calls(by_route, "/assets"),
+            "linked attributes": _route_calls(
+                by_route, "/attributes", exclude="/api/rest/v1/attributes"
+            ),
+            "media downloads": stages[-1]["result"]["downloaded"],
+        }
+        minimum = minimum_calls(url, structure_result, read, linked)
+        token_calls = by_route.get("POST /api/oauth/v1/token", 0)
+        made = served["total"]
+        minimum_total = sum(minimum.values())
+        return {
+            "products": products,
+            "read": read,
+            "partitions": len(plan),
+            "catalog_generation_seconds": round(startup, 1),
+            "wall_seconds": round(wall, 1),
+            "calls": made,
+            "calls_minimum": minimum_total,
+            "calls_ratio": round(made / minimum_total, 3),
+            "token_calls": token_calls,
+            "data_calls_ratio": round((made - token_calls) / (minimum_total - 1), 3),
+            "minimum_breakdown": minimum,
+            "peak_rss_mb": {
+                "products_task_max": round(
+                    max(s["peak_rss_mb"] for s in stages if s["stage"] == "products"), 1
+                ),
+                "any_task_max": round(max(s["peak_rss_mb"] for s in stages), 1),
+            },
+            "media_first_pass": stages[-1]["result"],
+            "media_second_pass": {
+                "downloaded": second_media["result"]["downloaded"],
+                "bytes_downloaded": second_media["result"]["bytes_downloaded"],
+                "reused": second_media["result"]["reused"],
+                "calls": requests.get(f"{url}/_sandbox/stats", timeout=10).json()["total"],
+            },
+            "statuses": served["statuses"],
+        }
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _route_calls(by_route: Counter[str], fragment: str, exclude: str | None = None) -> int:
+    return sum(
+        n
+        for route, n in by_route.items()
+        if fragment in route
+        and (exclude is None or exclude not in route)
+        and route.startswith("GET")
+        and "/download" not in route
+    )
+
+
+def _structure_details(env: dict[str, str], run_id: str, result: dict[str, Any]) -> dict[str, Any]:
+    """Options per select attribute and variants per family, from the staged tables."""
+    os.environ["PIMFLOW_HOME"] = env["PIMFLOW_HOME"]
+    from pimflow.akeneo.datasets import ATTRIBUTE_OPTIONS, ATTRIBUTES, FAMILIES, FAMILY_VARIANTS
+    from pimflow.akeneo.structure import OPTION_TYPES
+    from pimflow.staging import read_rows, run_folder
+
+    folder = run_folder("bench", run_id)
+    options: Counter[str] = Counter(
+        row["attribute"] for row in read_rows(folder, ATTRIBUTE_OPTIONS)
+    )
+    selects = [r["code"] for r in read_rows(folder, ATTRIBUTES) if r["type"] in OPTION_TYPES]
+    variants: Counter[str] = Counter(row["family"] for row in read_rows(folder, FAMILY_VARIANTS))
+    families = [r["code"] for r in read_rows(folder, FAMILIES)]
+    return {
+        **result,
+        "_options_per_attribute": {code: options.get(code, 0) for code in selects},
+        "_variants_per_family": {code: variants.get(code, 0) for code in families},
+    }
+
+
+def render(result: dict[str, Any]) -> str:
+    return "\n".join(
+        [
+            f"== extraction of {result['products']:,} products ({result['read']['products']:,} read, "
+            f"{result['read']['product_models']:,} product models; {result['partitions']} partitions)",
+            f"   calls: {result['calls']} made vs {result['calls_minimum']} minimum → "
+            f"{result['calls_ratio']:.3f}× ({result['token_calls']} token grants, one per task; "
+            f"data calls {result['data_calls_ratio']:.3f}×)",
+            f"   wall time: {result['wall_seconds']} s (catalog generated in "
+            f"{result['catalog_generation_seconds']} s)",
+            f"   peak memory: products task {result['peak_rss_mb']['products_task_max']} MB, "
+            f"any task {result['peak_rss_mb']['any_task_max']} MB",
+            f"   media: first pass {result['media_first_pass']['downloaded']} files / "
+            f"{result['media_first_pass']['bytes_downloaded']:,} bytes; second pass "
+            f"{result['media_second_pass']['downloaded']} files / "
+            f"{result['media_second_pass']['bytes_downloaded']} bytes "
+            f"({result['media_second_pass']['calls']} calls)",
+        ]
+    )
+
+
+def main(sizes: list[int], partitions: int, out: Path) -> int:
+    results = []
+    for size in sizes:
+        result = bench_size(size, partitions)
+        print(render(result), flush=True)
+        results.append(result)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"machine": _machine(), "results": results}, indent=2))
+    print(f"figures written to {out}")
+    return 0
+
+
+def _machine() -> dict[str, Any]:
+    import platform
+
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }

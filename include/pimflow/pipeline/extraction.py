@@ -1,0 +1,180 @@
+"""The Akeneo extraction stages as a task group, shared by every target's DAG.
+
+    structure ─► partitions ─► product_models[partition] ─┐
+                            └► products[partition] ───────┴► reference_entities ─┐
+                                                            └► assets ───────────┴► media
+
+`product_models` and `products` are mapped over partitions of families, so several
+pages are in flight at once (within the Akeneo pool's slots); each task reads its pages
+one after the other (search_after is sequential by nature).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import TaskGroup, get_current_context, task
+
+from pimflow.pipeline.context import params, run_folder, state_store
+
+AKENEO_CONN_ID = "akeneo_default"
+
+
+def _akeneo_hook(conn_id: str):  # noqa: ANN202
+    from pimflow.hooks.akeneo import AkeneoHook
+
+    return AkeneoHook(conn_id)
+
+
+def _source_filter(structure: dict[str, Any]):  # noqa: ANN202
+    from datetime import datetime
+
+    from pimflow.akeneo.catalog import SourceFilter, Window
+
+    window = structure.get("window")
+    run_params = params()
+    return SourceFilter(
+        channel=structure["channel"],
+        locales=structure["locales"],
+        window=Window(
+            datetime.fromisoformat(window["after"]), datetime.fromisoformat(window["before"])
+        )
+        if window
+        else None,
+        enabled_only=bool(run_params.get("enabled_only", False)),
+        min_completeness=run_params.get("min_completeness"),
+    )
+
+
+def _limit_per_partition(structure: dict[str, Any]) -> int | None:
+    limit = params().get("product_limit")
+    if not limit:
+        return None
+    return -(-int(limit) // max(1, len(structure["partitions"])))
+
+
+def extraction_group(akeneo_conn_id: str = AKENEO_CONN_ID) -> dict[str, Any]:
+    """Add the extraction task group to the DAG being defined; return its outputs."""
+    with TaskGroup("akeneo", tooltip="Read the catalog from Akeneo into object storage"):
+
+        @task
+        def structure() -> dict[str, Any]:
+            """Channel, locales, currencies, attributes and options, families and variants,
+            categories, measurement families; and what this run reads (mode, window)."""
+            from datetime import UTC, datetime
+
+            from pimflow.akeneo.catalog import delta_window
+            from pimflow.akeneo.structure import extract_structure
+
+            context = get_current_context()
+            run_params = params()
+            hook = _akeneo_hook(akeneo_conn_id)
+            folder = run_folder()
+            summary = extract_structure(
+                hook,
+                folder,
+                run_params["channel"],
+                run_params.get("locales") or None,
+                run_params.get("families") or None,
+                int(run_params.get("partitions") or 4),
+            )
+            now = datetime.now(UTC)
+            store = state_store()
+            try:
+                mark = store.watermark(context["dag"].dag_id)
+            finally:
+                store.close()
+            window = delta_window(
+                run_params.get("mode", "full"),
+                context.get("data_interval_start"),
+                context.get("data_interval_end"),
+                datetime.fromisoformat(mark) if mark else None,
+                now,
+            )
+            return {
+                **summary,
+                "folder": str(folder),
+                "mode": run_params.get("mode", "full") if window else "full",
+                "window": {"after": window.after.isoformat(), "before": window.before.isoformat()}
+                if window
+                else None,
+                "read_until": (window.before if window else now).isoformat(),
+                "calls": hook.total_calls,
+            }
+
+        @task
+        def partitions(structure: dict[str, Any]) -> list[dict[str, Any]]:
+            """The partitions of families to read in parallel (mapping needs a plain list)."""
+            return structure["partitions"]
+
+        @task
+        def product_models(structure: dict[str, Any], partition: dict[str, Any]) -> dict[str, Any]:
+            """One partition's product models (root and sub-models), values parsed."""
+            from pimflow.akeneo.catalog import extract_partition
+
+            hook = _akeneo_hook(akeneo_conn_id)
+            summary = extract_partition(
+                hook, run_folder(), partition, "product_models", _source_filter(structure)
+            )
+            return {**summary, "calls": hook.total_calls}
+
+        @task
+        def products(structure: dict[str, Any], partition: dict[str, Any]) -> dict[str, Any]:
+            """One partition's products (simple and variant), values parsed."""
+            from pimflow.akeneo.catalog import extract_partition
+
+            hook = _akeneo_hook(akeneo_conn_id)
+            summary = extract_partition(
+                hook,
+                run_folder(),
+                partition,
+                "products",
+                _source_filter(structure),
+                _limit_per_partition(structure),
+            )
+            return {**summary, "calls": hook.total_calls}
+
+        @task
+        def reference_entities(models: list[dict], products: list[dict]) -> dict[str, Any]:
+            """The records that the products and models use."""
+            from pimflow.akeneo.linked import extract_records
+
+            hook = _akeneo_hook(akeneo_conn_id)
+            return {**extract_records(hook, run_folder()), "calls": hook.total_calls}
+
+        @task
+        def assets(models: list[dict], products: list[dict]) -> dict[str, Any]:
+            """The assets that the products and models use."""
+            from pimflow.akeneo.linked import extract_assets
+
+            hook = _akeneo_hook(akeneo_conn_id)
+            return {**extract_assets(hook, run_folder()), "calls": hook.total_calls}
+
+        @task
+        def media(records: dict[str, Any], assets: dict[str, Any]) -> dict[str, Any]:
+            """Media files of products, assets and records: downloaded once, by content."""
+            from pimflow.akeneo.media import extract_media
+
+            hook = _akeneo_hook(akeneo_conn_id)
+            store = state_store()
+            try:
+                summary = extract_media(hook, run_folder(), store)
+            finally:
+                store.close()
+            return {**summary, "calls": hook.total_calls}
+
+        staged = structure()
+        plan = partitions(staged)
+        models = product_models.partial(structure=staged).expand(partition=plan)
+        items = products.partial(structure=staged).expand(partition=plan)
+        records = reference_entities(models, items)
+        asset_items = assets(models, items)
+        files = media(records, asset_items)
+    return {
+        "structure": staged,
+        "product_models": models,
+        "products": items,
+        "reference_entities": records,
+        "assets": asset_items,
+        "media": files,
+    }
