@@ -25,7 +25,7 @@ def report_task(target: str, upload_stages: tuple[str, ...]):  # noqa: ANN201 - 
         run if a stage failed, so Airflow shows it failed too. A successful run moves the
         delta watermark to where its read ended."""
         import pendulum
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from pimflow.report import build_report, save_report, summary_text
 

@@ -1,0 +1,100 @@
+"""The foundation's promise: one DAG run brings Akeneo's simple products into Shopware,
+checked through Shopware's own Admin API, and a second run writes nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.e2e.sandbox_clients import AkeneoReader, ShopwareReader
+
+pytestmark = pytest.mark.e2e
+
+
+def _value(product: dict, attribute: str, locale: str | None, channel: str = "ecommerce"):
+    for entry in product["values"].get(attribute, []):
+        if entry["locale"] in (None, locale) and entry["scope"] in (None, channel):
+            return entry["data"]
+    return None
+
+
+def test_first_run_creates_every_simple_product_and_a_second_run_writes_nothing(sandboxes, run_dag):
+    akeneo = AkeneoReader(sandboxes["akeneo"].url)
+    shop = ShopwareReader(sandboxes["shopware6"].url)
+
+    code, report = run_dag()
+    assert code == 0, report
+    assert report["status"] == "success"
+
+    channel = akeneo.items("channels")
+    ecommerce = next(c for c in channel if c["code"] == "ecommerce")
+    source = akeneo.products(scope="ecommerce", locales=",".join(ecommerce["locales"]))
+    # products-uuid items carry the identifier as the identifier attribute's value.
+    (id_attribute,) = [
+        a["code"] for a in akeneo.items("attributes") if a["type"] == "pim_catalog_identifier"
+    ]
+    for item in source:
+        item["identifier"] = _value(item, id_attribute, None)
+    simple = [p for p in source if not p.get("parent")]
+    enabled = [p for p in simple if p["enabled"]]
+    assert enabled, "the demo catalog should have enabled simple products"
+
+    currencies = {c["id"]: c["isoCode"] for c in shop.search("currency")}
+    languages = {
+        lang["id"]: lang["locale"]["code"]
+        for lang in shop.search("language", {"associations": {"locale": {}}})
+    }
+    products = {
+        p["productNumber"]: p
+        for p in shop.search("product", {"associations": {"translations": {}}})
+    }
+
+    counts = report["counts"]["product"]
+    assert report["read"]["products"] == len(source)
+    failed = {e["product"] for e in report["errors"]}
+    for item in enabled:
+        identifier = item["identifier"]
+        if identifier in failed:
+            continue
+        assert identifier in products, f"{identifier} did not arrive in the shop"
+        written = products[identifier]
+        assert written["active"] is True
+        # Names per language, by the language's locale code.
+        names = {languages[t["languageId"]]: t.get("name") for t in written["translations"]}
+        for akeneo_locale, shop_locale in (("de_DE", "de-DE"), ("fr_FR", "fr-FR")):
+            expected = _value(item, "name", akeneo_locale)
+            if expected is not None:
+                assert names.get(shop_locale) == expected, (identifier, akeneo_locale)
+        # Prices per currency: Akeneo's amount is the gross price.
+        akeneo_prices = {
+            p["currency"]: Decimal(p["amount"])
+            for p in (_value(item, "price", None) or [])
+            if p.get("amount") is not None
+        }
+        shop_prices = {currencies[p["currencyId"]]: p for p in written["price"]}
+        for currency, amount in akeneo_prices.items():
+            if currency in currencies.values():
+                assert Decimal(str(shop_prices[currency]["gross"])) == amount, (
+                    identifier,
+                    currency,
+                )
+                assert shop_prices[currency]["net"] < shop_prices[currency]["gross"]
+    for item in simple:
+        if not item["enabled"] and item["identifier"] in products:
+            assert products[item["identifier"]]["active"] is False
+    # Every failure is a product Akeneo gives no price in the default currency.
+    for error in report["errors"]:
+        assert error["field"] == "price", error
+    assert counts["created"] + counts["failed"] == len(simple)
+    assert counts["skipped"] == len(source) - len(simple)
+
+    before = shop.stats()["calls"].get("POST /api/_action/sync", 0)
+    code, second = run_dag()
+    assert code == 0
+    after = shop.stats()["calls"].get("POST /api/_action/sync", 0)
+    assert after == before, "the second run sent sync calls"
+    assert second["counts"]["product"]["created"] == 0
+    assert second["counts"]["product"]["updated"] == 0
+    assert second["counts"]["product"]["unchanged"] == counts["created"]
+    assert second["read"]["products"] == len(source)
