@@ -218,3 +218,23 @@ def test_cscart_hook_uses_basic_auth_vendor_paths_and_retries_509(monkeypatch):
     assert ok, message
     assert [path for path, _ in app.seen] == ["/api/2/vendors/3/products"] * 2
     assert all(auth and auth.startswith("Basic ") for _, auth in app.seen)
+
+
+def test_refused_credentials_fail_the_task_at_once_without_naming_them(akeneo, monkeypatch):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from pimflow.hooks.base import AuthenticationError
+
+    app, hook = akeneo
+
+    def refuse(request: Request) -> Response:
+        raise HttpError(401, "Invalid credentials.")
+
+    app.routes = [r for r in app.routes if r.pattern != "/api/oauth/v1/token"]
+    app.add_route("POST", "/api/oauth/v1/token", refuse, public=True)
+    started = time.monotonic()
+    with pytest.raises(AuthenticationError) as error:
+        hook.get_json("/things")
+    assert isinstance(error.value, AirflowFailException)  # Airflow does not retry it
+    assert time.monotonic() - started < 1.0  # and neither does the hook
+    assert "s3cret" not in str(error.value)

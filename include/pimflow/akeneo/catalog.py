@@ -297,8 +297,10 @@ def extract_partition(
     with_errors = 0
     with ChunkWriter(folder, dataset, part=part) as writer:
         for query in partition_queries(path, source, partition["families"], for_products):
+            if limit:  # trying things out: no bigger pages than needed
+                query["limit"] = min(query["limit"], limit - writer.count)
             for page in hook.iter_pages(path, query):
-                for item in page:
+                for item in page[: limit - writer.count] if limit else page:
                     row = convert(item)
                     with_errors += _log_errors(
                         row.get("identifier") or row.get("code"), row["errors"]

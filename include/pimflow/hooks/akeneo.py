@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from pimflow.hooks.base import ApiError, PimflowHttpHook
+from pimflow.hooks.base import ApiError, AuthenticationError, PimflowHttpHook
 
 TOKEN_PATH = "/api/oauth/v1/token"
 API = "/api/rest/v1"
@@ -46,13 +46,18 @@ class AkeneoHook(PimflowHttpHook):
         return "Basic " + base64.b64encode(raw).decode()
 
     def _grant(self, body: dict[str, str]) -> None:
-        response = self.request(
-            "POST",
-            TOKEN_PATH,
-            json=body,
-            headers={"Authorization": self._client_auth_header()},
-            authenticated=False,
-        )
+        try:
+            response = self.request(
+                "POST",
+                TOKEN_PATH,
+                json=body,
+                headers={"Authorization": self._client_auth_header()},
+                authenticated=False,
+            )
+        except ApiError as exc:
+            if exc.status in (400, 401, 403, 422):
+                raise AuthenticationError(exc.method, exc.url, exc.status, exc.body) from None
+            raise
         payload = response.json()
         self._access_token = payload["access_token"]
         self._refresh_token = payload.get("refresh_token")

@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from airflow.providers.http.hooks.http import HttpHook
+from airflow.sdk.exceptions import AirflowFailException
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -47,6 +48,11 @@ class ApiError(Exception):
         self.status = status
         self.body = body
         super().__init__(f"{method} {self.url} answered {status}: {_short(body)}")
+
+
+class AuthenticationError(ApiError, AirflowFailException):
+    """The API refused the connection's credentials: retrying cannot help, so the task
+    fails at once (AirflowFailException skips Airflow's retries)."""
 
 
 def _short(body: Any, limit: int = 600) -> str:

@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Any
 
-from pimflow.hooks.base import PimflowHttpHook
+from pimflow.hooks.base import ApiError, AuthenticationError, PimflowHttpHook
 
 TOKEN_PATH = "/api/oauth/token"
 RENEW_BEFORE_EXPIRY_S = 30
@@ -39,17 +39,22 @@ class Shopware6Hook(PimflowHttpHook):
                 f"connection {self.http_conn_id!r} needs the integration's access key id (login) "
                 "and secret access key (password)"
             )
-        response = self.request(
-            "POST",
-            TOKEN_PATH,
-            json={
-                "grant_type": "client_credentials",
-                "client_id": connection.login,
-                "client_secret": connection.password,
-            },
-            headers=JSON_HEADERS,
-            authenticated=False,
-        )
+        try:
+            response = self.request(
+                "POST",
+                TOKEN_PATH,
+                json={
+                    "grant_type": "client_credentials",
+                    "client_id": connection.login,
+                    "client_secret": connection.password,
+                },
+                headers=JSON_HEADERS,
+                authenticated=False,
+            )
+        except ApiError as exc:
+            if exc.status in (400, 401, 403):
+                raise AuthenticationError(exc.method, exc.url, exc.status, exc.body) from None
+            raise
         payload = response.json()
         self._access_token = payload["access_token"]
         self._expires_at = time.monotonic() + float(payload.get("expires_in", 600))
