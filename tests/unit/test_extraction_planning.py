@@ -89,7 +89,9 @@ def test_models_keep_their_level_and_axes_and_references_are_gathered():
     attributes = {
         "color": AttributeInfo("color", "pim_catalog_simpleselect"),
         "brand": AttributeInfo("brand", "akeneo_reference_entity", reference_data_name="brands"),
-        "pictures": AttributeInfo("pictures", "pim_catalog_asset_collection", reference_data_name="packshots"),
+        "pictures": AttributeInfo(
+            "pictures", "pim_catalog_asset_collection", reference_data_name="packshots"
+        ),
         "image": AttributeInfo("image", "pim_catalog_image"),
     }
     variants = {
