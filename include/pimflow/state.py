@@ -36,6 +36,13 @@ CREATE TABLE IF NOT EXISTS media_file (
     filename  TEXT,
     PRIMARY KEY (source, kind, code)
 );
+CREATE TABLE IF NOT EXISTS id_map (
+    target    TEXT NOT NULL,
+    entity    TEXT NOT NULL,  -- product, category, feature, feature_variant, ...
+    key       TEXT NOT NULL,  -- the Akeneo code (or code pair) the row stands for
+    remote_id TEXT NOT NULL,  -- the id the target assigned
+    PRIMARY KEY (target, entity, key)
+);
 CREATE TABLE IF NOT EXISTS watermark (
     name  TEXT PRIMARY KEY,  -- e.g. the DAG id: where its last successful read ended
     value TEXT NOT NULL
@@ -128,6 +135,45 @@ class StateStore:
                     info.get("mime_type"),
                     info.get("filename"),
                 ),
+            )
+            self._db.commit()
+
+    def remote_ids(
+        self, target: str, entity: str, keys: Iterable[str] | None = None
+    ) -> dict[str, str]:
+        """Akeneo key → the id the target gave it (all of the entity's when keys is None)."""
+        with self._lock:
+            if keys is None:
+                rows = self._db.execute(
+                    "SELECT key, remote_id FROM id_map WHERE target=? AND entity=?",
+                    (target, entity),
+                )
+                return dict(rows.fetchall())
+            keys = list(keys)
+            found: dict[str, str] = {}
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                rows = self._db.execute(
+                    "SELECT key, remote_id FROM id_map WHERE target=? AND entity=? "
+                    f"AND key IN ({','.join('?' * len(chunk))})",
+                    (target, entity, *chunk),
+                )
+                found.update(rows.fetchall())
+            return found
+
+    def save_remote_ids(self, target: str, entity: str, ids: dict[str, str]) -> None:
+        with self._lock:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO id_map VALUES (?, ?, ?, ?)",
+                [(target, entity, key, str(remote)) for key, remote in ids.items()],
+            )
+            self._db.commit()
+
+    def forget_remote_ids(self, target: str, entity: str, keys: Iterable[str]) -> None:
+        with self._lock:
+            self._db.executemany(
+                "DELETE FROM id_map WHERE target=? AND entity=? AND key=?",
+                [(target, entity, key) for key in keys],
             )
             self._db.commit()
 

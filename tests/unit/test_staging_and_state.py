@@ -48,3 +48,15 @@ def test_payload_hash_ignores_key_order_but_not_values():
     assert payload_hash({"a": 1, "b": [1, 2]}) == payload_hash({"b": [1, 2], "a": 1})
     assert payload_hash({"a": 1}) != payload_hash({"a": 2})
     assert payload_hash({"a": None}) != payload_hash({})
+
+
+def test_id_map_keeps_the_targets_ids_per_entity(tmp_path):
+    store = StateStore(tmp_path / "state.sqlite")
+    store.save_remote_ids("cscart:a", "product", {"sku-1": "12", "sku-2": "13"})
+    store.save_remote_ids("cscart:a", "category", {"master": "1"})
+    assert store.remote_ids("cscart:a", "product", ["sku-1", "sku-9"]) == {"sku-1": "12"}
+    assert store.remote_ids("cscart:a", "product") == {"sku-1": "12", "sku-2": "13"}
+    store.forget_remote_ids("cscart:a", "product", ["sku-1"])
+    assert store.remote_ids("cscart:a", "product") == {"sku-2": "13"}
+    assert store.remote_ids("cscart:b", "product") == {}
+    store.close()
