@@ -61,7 +61,10 @@ class AkeneoHook(PimflowHttpHook):
         payload = response.json()
         self._access_token = payload["access_token"]
         self._refresh_token = payload.get("refresh_token")
-        self._expires_at = time.monotonic() + float(payload.get("expires_in", 3600))
+        lifetime = float(payload.get("expires_in", 3600))
+        # Renew ahead of expiry, by at most a minute and by at most a tenth of the lifetime
+        # (a short-lived token must not be renewed before every call).
+        self._expires_at = time.monotonic() + lifetime - min(RENEW_BEFORE_EXPIRY_S, lifetime / 10)
 
     def _authenticate(self) -> None:
         connection = self.connection
@@ -90,14 +93,16 @@ class AkeneoHook(PimflowHttpHook):
         with self._token_lock:
             if self._access_token is None:
                 self._authenticate()
-            elif time.monotonic() >= self._expires_at - RENEW_BEFORE_EXPIRY_S:
+            elif time.monotonic() >= self._expires_at:
                 self._renew()
             return {"Authorization": f"Bearer {self._access_token}"}
 
-    def on_unauthorized(self) -> bool:
-        # The token was revoked or expired early: renew it once and try again.
+    def on_unauthorized(self, rejected: str | None = None) -> bool:
+        # The token was revoked or expired early: renew it once and try again (unless
+        # another thread renewed it meanwhile).
         with self._token_lock:
-            self._renew()
+            if rejected is None or rejected == f"Bearer {self._access_token}":
+                self._renew()
         return True
 
     # -- reading -------------------------------------------------------------------------

@@ -145,8 +145,9 @@ class PimflowHttpHook(HttpHook):
     def auth_headers(self) -> dict[str, str]:
         return {}
 
-    def on_unauthorized(self) -> bool:
-        """Called after a 401; return True when new credentials are worth a second try."""
+    def on_unauthorized(self, rejected: str | None = None) -> bool:
+        """Called after a 401 for the Authorization header `rejected`; return True when
+        new credentials are worth a second try."""
         return False
 
     # -- one call, with retries ----------------------------------------------------------
@@ -202,7 +203,12 @@ class PimflowHttpHook(HttpHook):
             status = response.status_code
             if status < 400 or status in ok_statuses:
                 return response
-            if status == 401 and authenticated and not reauthorized and self.on_unauthorized():
+            if (
+                status == 401
+                and authenticated
+                and not reauthorized
+                and self.on_unauthorized(call_headers.get("Authorization"))
+            ):
                 reauthorized = True
                 response.close()
                 continue

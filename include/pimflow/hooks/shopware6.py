@@ -57,7 +57,8 @@ class Shopware6Hook(PimflowHttpHook):
             raise
         payload = response.json()
         self._access_token = payload["access_token"]
-        self._expires_at = time.monotonic() + float(payload.get("expires_in", 600))
+        lifetime = float(payload.get("expires_in", 600))
+        self._expires_at = time.monotonic() + lifetime - min(RENEW_BEFORE_EXPIRY_S, lifetime / 10)
 
     def auth_headers(self) -> dict[str, str]:
         with self._token_lock:
@@ -68,9 +69,10 @@ class Shopware6Hook(PimflowHttpHook):
                 self._authenticate()
             return {"Authorization": f"Bearer {self._access_token}"}
 
-    def on_unauthorized(self) -> bool:
+    def on_unauthorized(self, rejected: str | None = None) -> bool:
         with self._token_lock:
-            self._authenticate()
+            if rejected is None or rejected == f"Bearer {self._access_token}":
+                self._authenticate()
         return True
 
     # -- calls ---------------------------------------------------------------------------
