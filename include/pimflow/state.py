@@ -122,20 +122,14 @@ class StateStore:
                     }
         return found
 
-    def save_media(self, source: str, kind: str, code: str, info: dict[str, Any]) -> None:
+    def save_media(self, source: str, kind: str, files: dict[str, dict[str, Any]]) -> None:
+        """Record downloaded files (code → info), in one transaction."""
+        rows = [
+            (source, kind, code, i["sha256"], i["size"], i.get("mime_type"), i.get("filename"))
+            for code, i in files.items()
+        ]
         with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO media_file VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    source,
-                    kind,
-                    code,
-                    info["sha256"],
-                    info["size"],
-                    info.get("mime_type"),
-                    info.get("filename"),
-                ),
-            )
+            self._db.executemany("INSERT OR REPLACE INTO media_file VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
             self._db.commit()
 
     def remote_ids(

@@ -38,6 +38,7 @@ DOWNLOAD_PATHS = {
     "record": "/api/rest/v1/reference-entities-media-files/{code}",
 }
 CHUNK = 1 << 20
+MANIFEST_BATCH = 500
 
 
 def media_root() -> ObjectStoragePath:
@@ -129,16 +130,21 @@ def extract_media(hook: AkeneoHook, folder: ObjectStoragePath, store: StateStore
                 except Exception as exc:  # reported per file; the other files go on
                     return code, None, str(exc)
 
+            downloaded: dict[str, dict[str, Any]] = {}
             with ThreadPoolExecutor(max_workers=hook.max_concurrency) as pool:
                 for code, info, error in pool.map(fetch, wanted):
                     if info is None:
                         log.warning("media %s %s: %s", kind, code, error)
                         summary["failed"].append({"kind": kind, "code": code, "reason": error})
                         continue
-                    store.save_media(source, kind, code, info)
                     summary["downloaded"] += 1
                     summary["bytes_downloaded"] += info["size"]
                     writer.add(_row(kind, code, info))
+                    downloaded[code] = info
+                    if len(downloaded) >= MANIFEST_BATCH:  # one commit per batch, not per file
+                        store.save_media(source, kind, downloaded)
+                        downloaded = {}
+            store.save_media(source, kind, downloaded)
     summary["files"] = writer.count
     return summary
 
