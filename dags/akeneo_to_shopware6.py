@@ -6,12 +6,15 @@ Reads the catalog of one Akeneo channel and writes it into a Shopware 6 shop.
 1. **akeneo**: the structure (channel, attributes and options, families and variants,
    categories), then product models and products in partitions of families, the records
    and assets they use, and their media files, staged in object storage.
-2. **shopware6**: products mapped to Shopware payloads; only what changed since the last
-   run is sent, in `/api/_action/sync` batches; refused products are reported, the rest
-   lands.
+2. **shopware6**: categories, properties and manufacturers, then the images, then
+   parents, variants and simple products, then cross-sellings; only what changed since the
+   last run is sent, in `/api/_action/sync` batches, with the links Akeneo removed deleted
+   in the same call; refused products are reported, the rest lands. After a full read,
+   products that left Akeneo are deactivated (or deleted, per the mapping file).
 3. **report**: counts and per-product errors as JSON in object storage, and in the log.
 
-Connections: `akeneo_default`, `shopware6_default`. Staging: `PIMFLOW_STAGING_URL`.
+Connections: `akeneo_default`, `shopware6_default`. Mapping: `PIMFLOW_SHOPWARE6_MAPPING`
+(default: pimflow/shopware6/default_mapping.yaml). Staging: `PIMFLOW_STAGING_URL`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,11 @@ from airflow.sdk import Param, dag
 from pimflow.pipeline.extraction import extraction_group
 from pimflow.pipeline.report import report_task
 from pimflow.pipeline.shopware6 import UPLOAD_STAGES, shopware6_group
+from pimflow.shopware6.config import load_mapping
+
+# Validated now, while Airflow parses the file: a broken mapping is an import error that
+# names the key and the reason, before any run starts.
+load_mapping()
 
 
 @dag(
@@ -58,6 +66,11 @@ from pimflow.pipeline.shopware6 import UPLOAD_STAGES, shopware6_group
             type=["null", "integer"],
             minimum=1,
             description="Read about this many products at most (for trying things out)",
+        ),
+        "dry_run": Param(
+            False,
+            type="boolean",
+            description="Compute and report what would be written, and write nothing",
         ),
         "partitions": Param(
             4, type="integer", minimum=1, maximum=32, description="Parallel reads of products"

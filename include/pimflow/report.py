@@ -14,7 +14,7 @@ from airflow.sdk import ObjectStoragePath
 
 from pimflow.staging import read_json, staging_root, write_json
 
-COUNTS = ("read", "created", "updated", "unchanged", "skipped", "failed")
+COUNTS = ("read", "created", "updated", "unchanged", "deleted", "skipped", "failed")
 
 
 def reports_folder(dag_id: str) -> ObjectStoragePath:

@@ -36,6 +36,13 @@ CREATE TABLE IF NOT EXISTS media_file (
     filename  TEXT,
     PRIMARY KEY (source, kind, code)
 );
+CREATE TABLE IF NOT EXISTS relations (
+    target TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    key    TEXT NOT NULL,
+    ids    TEXT NOT NULL,  -- JSON {relation: [ids]}: what the entity was last linked to
+    PRIMARY KEY (target, entity, key)
+);
 CREATE TABLE IF NOT EXISTS id_map (
     target    TEXT NOT NULL,
     entity    TEXT NOT NULL,  -- product, category, feature, feature_variant, ...
@@ -91,6 +98,55 @@ class StateStore:
             )
             self._db.commit()
 
+    def keys(self, target: str, entity: str) -> set[str]:
+        """Every key written for the entity (what a full run compares against)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT key FROM payload_hash WHERE target=? AND entity=?", (target, entity)
+            )
+            return {row[0] for row in rows}
+
+    def relations(
+        self, target: str, entity: str, keys: Iterable[str]
+    ) -> dict[str, dict[str, list[str]]]:
+        keys = list(keys)
+        found: dict[str, dict[str, list[str]]] = {}
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                rows = self._db.execute(
+                    "SELECT key, ids FROM relations WHERE target=? AND entity=? "
+                    f"AND key IN ({','.join('?' * len(chunk))})",
+                    (target, entity, *chunk),
+                )
+                found.update((key, json.loads(ids)) for key, ids in rows)
+        return found
+
+    def save_relations(
+        self, target: str, entity: str, relations: dict[str, dict[str, list[str]]]
+    ) -> None:
+        with self._lock:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO relations VALUES (?, ?, ?, ?)",
+                [
+                    (target, entity, key, json.dumps(ids, sort_keys=True))
+                    for key, ids in relations.items()
+                ],
+            )
+            self._db.commit()
+
+    def forget_keys(self, target: str, entity: str, keys: Iterable[str]) -> None:
+        """Forget what was written for these keys (after they were deleted in the target)."""
+        rows = [(target, entity, key) for key in keys]
+        with self._lock:
+            self._db.executemany(
+                "DELETE FROM payload_hash WHERE target=? AND entity=? AND key=?", rows
+            )
+            self._db.executemany(
+                "DELETE FROM relations WHERE target=? AND entity=? AND key=?", rows
+            )
+            self._db.commit()
+
     def forget(self, target: str, entity: str | None = None) -> None:
         with self._lock:
             if entity is None:
@@ -129,7 +185,9 @@ class StateStore:
             for code, i in files.items()
         ]
         with self._lock:
-            self._db.executemany("INSERT OR REPLACE INTO media_file VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany(
+                "INSERT OR REPLACE INTO media_file VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+            )
             self._db.commit()
 
     def remote_ids(

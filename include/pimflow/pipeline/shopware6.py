@@ -1,4 +1,7 @@
-"""The Shopware 6 upload stages as a task group."""
+"""The Shopware 6 upload stages as a task group:
+
+structure (categories, properties, manufacturers) ─► media ─► products ─► cross_sellings
+"""
 
 from __future__ import annotations
 
@@ -6,37 +9,67 @@ from typing import Any
 
 from airflow.sdk import TaskGroup, task
 
-from pimflow.pipeline.context import run_folder, state_store
+from pimflow.pipeline.context import params, run_folder, state_store
 
 SHOPWARE6_CONN_ID = "shopware6_default"
-UPLOAD_STAGES = ("shopware6.upload",)
+UPLOAD_STAGES = (
+    "shopware6.structure",
+    "shopware6.media",
+    "shopware6.products",
+    "shopware6.cross_sellings",
+)
 
 
-def shopware6_group(extracted: dict[str, Any], conn_id: str = SHOPWARE6_CONN_ID):  # noqa: ANN201
+def _upload(stage: str, structure: dict[str, Any], conn_id: str, mapping_path: str | None) -> dict:
+    """Run one upload stage; deletions only after a full, unlimited read."""
+    from pimflow.hooks.shopware6 import Shopware6Hook
+    from pimflow.shopware6.config import load_mapping
+    from pimflow.shopware6.upload import Shopware6Upload
+
+    run_params = params()
+    hook = Shopware6Hook(conn_id)
+    store = state_store()
+    try:
+        upload = Shopware6Upload(
+            hook,
+            store,
+            run_folder(),
+            load_mapping(mapping_path),
+            dry_run=bool(run_params.get("dry_run")),
+            full_read=structure["mode"] == "full" and not run_params.get("product_limit"),
+        )
+        summary = getattr(upload, stage)()
+    finally:
+        store.close()
+    return {"calls": hook.total_calls, "dry_run": bool(run_params.get("dry_run")), **summary}
+
+
+def shopware6_group(
+    extracted: dict[str, Any], conn_id: str = SHOPWARE6_CONN_ID, mapping_path: str | None = None
+):  # noqa: ANN201 - the group's last task
     """Add the Shopware 6 task group after the extraction; return its last task."""
     with TaskGroup("shopware6", tooltip="Write the staged catalog into Shopware 6"):
 
         @task
-        def upload(structure: dict[str, Any], products: list[dict], media: dict[str, Any]) -> dict:
-            """Products mapped and written in sync batches; only what changed is sent."""
-            from pimflow.akeneo.datasets import PRODUCTS
-            from pimflow.hooks.shopware6 import Shopware6Hook
-            from pimflow.shopware6.mapping import ProductMapping
-            from pimflow.shopware6.upload import ProductUploader, load_shop_context
-            from pimflow.staging import read_rows
+        def structure(staged: dict[str, Any], media: dict[str, Any]) -> dict:
+            """Categories (the tree), property groups and options, manufacturers."""
+            return _upload("structure", staged, conn_id, mapping_path)
 
-            folder = run_folder()
-            mapping = ProductMapping()
-            hook = Shopware6Hook(conn_id)
-            shop = load_shop_context(hook, structure["locales"], mapping.tax_rate)
-            store = state_store()
-            try:
-                uploader = ProductUploader(
-                    hook, store, f"shopware6:{hook.base}", shop, structure["channel"], mapping
-                )
-                result = uploader.upload(read_rows(folder, PRODUCTS))
-            finally:
-                store.close()
-            return {"calls": hook.total_calls, **result.as_dict()}
+        @task
+        def media(staged: dict[str, Any], previous: dict[str, Any]) -> dict:
+            """Every image the products show, uploaded once (media id from its hash)."""
+            return _upload("media", staged, conn_id, mapping_path)
 
-        return upload(extracted["structure"], extracted["products"], extracted["media"])
+        @task
+        def products(staged: dict[str, Any], previous: dict[str, Any]) -> dict:
+            """Parents, variants and simple products; then what left Akeneo."""
+            return _upload("products", staged, conn_id, mapping_path)
+
+        @task
+        def cross_sellings(staged: dict[str, Any], previous: dict[str, Any]) -> dict:
+            """Associations → cross-sellings, once every product exists."""
+            return _upload("cross_sellings", staged, conn_id, mapping_path)
+
+        staged = extracted["structure"]
+        first = structure(staged, extracted["media"])
+        return cross_sellings(staged, products(staged, media(staged, first)))

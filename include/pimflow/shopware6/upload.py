@@ -1,62 +1,74 @@
-"""Write mapped products into Shopware 6 through `/api/_action/sync`, in batches.
+"""The Shopware 6 upload stages: what is written, in which order, from the staged catalog.
 
-Only payloads whose hash changed since the last successful write are sent. A batch that
-Shopware refuses is narrowed down to the rows it names (or halved until they are found),
-those rows are reported per product with Shopware's reason, and the rest lands.
+    structure   categories (tree), property groups with their options, manufacturers
+    media       each distinct image uploaded once, its media id derived from its hash
+    products    parents (root product models), variants, simple products; then, after a
+                full read, the products that left Akeneo are deactivated or deleted
+    cross-sell  Akeneo associations → cross-sellings (their products must exist first)
+
+Every stage writes through SyncWriter (only changes, in batches, bad rows isolated).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import PurePosixPath
 from typing import Any
 
+from airflow.sdk import ObjectStoragePath
+
+from pimflow.akeneo.datasets import (
+    ASSET_FAMILY_ATTRIBUTES,
+    ASSETS,
+    ATTRIBUTE_OPTIONS,
+    ATTRIBUTES,
+    CATEGORIES,
+    FAMILIES,
+    MEASUREMENT_FAMILIES,
+    MEDIA,
+    PRODUCT_MODELS,
+    PRODUCTS,
+    RECORDS,
+)
+from pimflow.akeneo.structure import load_attributes, load_channel, load_family_variants
+from pimflow.akeneo.values import MEDIA_TYPES, SELECT_TYPES
 from pimflow.hooks.shopware6 import Shopware6Hook
+from pimflow.shopware6.config import Shopware6Mapping
 from pimflow.shopware6.mapping import (
+    Catalog,
+    MappedProduct,
     MappingError,
-    ProductMapping,
+    ProductMapper,
     ShopContext,
     language_for_locales,
-    map_simple_product,
+    map_category,
+    map_cross_sellings,
+    map_manufacturer,
+    map_property_group,
+    media_id,
+    model_product_id,
+    product_id,
+    relation_deletes,
 )
-from pimflow.state import StateStore, payload_hash
+from pimflow.shopware6.writer import Outcome, Row, SyncWriter
+from pimflow.staging import read_rows
+from pimflow.state import StateStore
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 200
-PRODUCT = "product"
-
-
-@dataclass
-class UploadResult:
-    read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    skipped: int = 0
-    errors: list[dict[str, str]] = field(default_factory=list)
-    sync_calls: int = 0
-
-    def fail(self, product: str, field_name: str, reason: str) -> None:
-        self.failed += 1
-        self.errors.append({"product": product, "field": field_name, "reason": reason})
-
-    def as_dict(self) -> dict[str, Any]:
-        counts = {
-            key: getattr(self, key)
-            for key in ("read", "created", "updated", "unchanged", "skipped", "failed")
-        }
-        return {"counts": {PRODUCT: counts}, "errors": self.errors, "sync_calls": self.sync_calls}
+SYSTEM_LANGUAGE = "2fbb5fe2e29a4d70aa5854ce7ce3e20b"  # Shopware's Defaults::LANGUAGE_SYSTEM
+MODEL_INDEX = ("akeneo", "product_model")  # state-store id map: model code → parent|variant
+IDENTIFIER_INDEX = ("akeneo", "product_identifier")  # identifier → uuid
 
 
 def load_shop_context(
-    hook: Shopware6Hook, akeneo_locales: list[str], tax_rate: Decimal
+    hook: Shopware6Hook, akeneo_locales: list[str], mapping: Shopware6Mapping
 ) -> ShopContext:
-    """Look up the shop's currencies, languages and tax by their natural keys (ids differ
-    on every shop)."""
+    """Look up the shop's currencies, languages, taxes and sales channels by their natural
+    keys (ids differ on every shop)."""
     currencies = list(hook.search_all("currency"))
     default = next((c for c in currencies if Decimal(str(c.get("factor", 0))) == 1), None)
     if default is None:
@@ -65,160 +77,386 @@ def load_shop_context(
     by_locale_code = {
         lang["locale"]["code"]: lang["id"] for lang in languages if lang.get("locale")
     }
-    language_ids = language_for_locales(akeneo_locales, by_locale_code)
+    language_ids = language_for_locales(akeneo_locales, by_locale_code, mapping.locales)
     if not language_ids:
         raise RuntimeError(
-            f"none of the Akeneo locales {akeneo_locales} matches a shop language "
-            f"({sorted(by_locale_code)})"
+            f"none of the Akeneo locales {akeneo_locales} matches a shop language ({sorted(by_locale_code)})"
         )
-    # The system default language: Shopware's fixed Defaults::LANGUAGE_SYSTEM id.
-    system_language = "2fbb5fe2e29a4d70aa5854ce7ce3e20b"
-    if system_language not in {lang["id"] for lang in languages}:
-        system_language = languages[0]["id"]
-    taxes = list(hook.search_all("tax"))
-    tax = next((t for t in taxes if Decimal(str(t["taxRate"])) == tax_rate), None)
-    if tax is None:
-        raise RuntimeError(
-            f"the shop has no tax rate of {tax_rate} % (it has {sorted(t['taxRate'] for t in taxes)})"
-        )
+    ids = {lang["id"] for lang in languages}
+    system_language = SYSTEM_LANGUAGE if SYSTEM_LANGUAGE in ids else languages[0]["id"]
+    taxes = {Decimal(str(t["taxRate"])): t["id"] for t in hook.search_all("tax")}
+    channels = {}
+    for channel in hook.search_all("sales_channel"):
+        name = channel.get("name") or (channel.get("translated") or {}).get("name")
+        if name:
+            channels[name] = channel["id"]
     return ShopContext(
         default_currency=default["isoCode"],
         currency_ids={c["isoCode"]: c["id"] for c in currencies},
         language_ids=language_ids,
         default_language_id=system_language,
-        tax_id=tax["id"],
-        tax_rate=tax_rate,
+        tax_ids=taxes,
+        sales_channel_ids=channels,
     )
 
 
-@dataclass
-class _Row:
-    identifier: str
-    key: str
-    payload: dict[str, Any]
-    hash: str
-    known: bool  # written before: an update, not a create
+def load_catalog(folder: ObjectStoragePath) -> Catalog:
+    """The staged structure a product's mapping needs, and the run's media manifest."""
+    channel = load_channel(folder)
+    attributes = load_attributes(folder)
+    labels = {row["code"]: row.get("labels") or {} for row in read_rows(folder, ATTRIBUTES)}
+    media = {(row["kind"], row["code"]): row for row in read_rows(folder, MEDIA)}
+    media_attributes = {
+        (row["asset_family"], row["code"])
+        for row in read_rows(folder, ASSET_FAMILY_ATTRIBUTES)
+        if row["type"] in MEDIA_TYPES
+    }
+    asset_files: dict[tuple[str, str], list[str]] = {}
+    for asset in read_rows(folder, ASSETS):
+        for attribute, entries in (asset["values"] or {}).items():
+            if (asset["asset_family"], attribute) in media_attributes:
+                files = asset_files.setdefault((asset["asset_family"], asset["code"]), [])
+                files += [entry["data"]["code"] for entry in entries]
+    return Catalog(
+        channel=channel["channel"],
+        attributes=attributes,
+        attribute_labels=labels,
+        family_attributes={
+            row["code"]: list(row["attributes"] or []) for row in read_rows(folder, FAMILIES)
+        },
+        family_variants=load_family_variants(folder),
+        measurement_families={row["code"]: row for row in read_rows(folder, MEASUREMENT_FAMILIES)},
+        media=media,
+        asset_files=asset_files,
+        category_codes=frozenset(row["code"] for row in read_rows(folder, CATEGORIES)),
+    )
 
 
-class ProductUploader:
+class Shopware6Upload:
+    """One run's upload into one shop (a task builds one per stage)."""
+
     def __init__(
         self,
         hook: Shopware6Hook,
         store: StateStore,
-        target: str,
-        shop: ShopContext,
-        channel: str,
-        mapping: ProductMapping | None = None,
-        batch_size: int = DEFAULT_BATCH_SIZE,
+        folder: ObjectStoragePath,
+        mapping: Shopware6Mapping,
+        *,
+        dry_run: bool = False,
+        full_read: bool = True,
     ) -> None:
         self.hook = hook
         self.store = store
-        self.target = target
-        self.shop = shop
-        self.channel = channel
-        self.mapping = mapping or ProductMapping()
-        self.batch_size = batch_size
-        self.result = UploadResult()
+        self.folder = folder
+        self.mapping = mapping
+        self.full_read = full_read
+        self.target = f"shopware6:{hook.base}"
+        self.outcome = Outcome()
+        self.seen_products: set[str] = set()
+        self.writer = SyncWriter(
+            hook, store, self.target, self.outcome, mapping.batch_size, dry_run, relation_deletes
+        )
+        channel = load_channel(folder)
+        self.shop = load_shop_context(hook, channel["locales"], mapping)
+        self.catalog = load_catalog(folder)
 
-    def upload(self, products: Iterable[Mapping[str, Any]]) -> UploadResult:
-        pending: list[tuple[str, dict[str, Any]]] = []
-        for product in products:
-            self.result.read += 1
-            identifier = product.get("identifier") or product.get("uuid") or "?"
-            if product.get("parent"):
-                # Variant products are written with their product models' parents.
-                self.result.skipped += 1
+    # -- structure ---------------------------------------------------------------------------
+    def structure(self) -> dict[str, Any]:
+        self.writer.upsert(
+            "category",
+            (
+                Row(payload["id"], row["code"], payload)
+                for row in read_rows(self.folder, CATEGORIES)
+                for payload in [map_category(row, self.shop)]
+            ),
+        )
+        if self.full_read:  # a category gone from Akeneo's tree goes from the shop
+            gone = self.store.keys(self.target, "category") - self.writer.written.get(
+                "category", set()
+            )
+            self.writer.remove("category", gone, {}, deactivate=False)
+
+        mapper = ProductMapper(self.catalog, self.shop, self.mapping)
+        groups = set(mapper.properties)
+        for variant in self.catalog.family_variants.values():
+            for attribute_set in variant.get("variant_attribute_sets") or []:
+                groups.update(attribute_set.get("axes") or [])
+        options: dict[str, list[dict[str, Any]]] = {}
+        for row in read_rows(self.folder, ATTRIBUTE_OPTIONS):
+            if row["attribute"] in groups:
+                options.setdefault(row["attribute"], []).append(row)
+        rows = []
+        for attribute in sorted(groups):
+            if attribute not in self.catalog.attributes:
+                continue
+            payload = map_property_group(
+                attribute,
+                self.catalog.attribute_labels.get(attribute, {}),
+                sorted(
+                    options.get(attribute, []), key=lambda o: (o.get("sort_order") or 0, o["code"])
+                ),
+                self.shop,
+            )
+            rows.append(Row(payload["id"], attribute, payload))
+        self.writer.upsert("property_group", rows)
+        self.writer.upsert("product_manufacturer", self._manufacturers())
+        return self.outcome.as_dict()
+
+    def _manufacturers(self) -> Iterator[Row]:
+        attribute = self.mapping.manufacturer
+        info = self.catalog.attributes.get(attribute or "")
+        if info is None:
+            return
+        if info.type in SELECT_TYPES:
+            for row in read_rows(self.folder, ATTRIBUTE_OPTIONS):
+                if row["attribute"] == attribute:
+                    payload = map_manufacturer(
+                        attribute, row["code"], row.get("labels") or {}, self.shop
+                    )
+                    yield Row(payload["id"], row["code"], payload)
+            return
+        entity = info.reference_data_name or attribute
+        for record in read_rows(self.folder, RECORDS):
+            if record["reference_entity"] != entity:
+                continue
+            labels = {
+                entry["locale"]: entry["data"]
+                for entry in (record["values"] or {}).get("label", [])
+                if entry.get("locale") and isinstance(entry.get("data"), str)
+            }
+            payload = map_manufacturer(entity, record["code"], labels, self.shop)
+            yield Row(payload["id"], record["code"], payload)
+
+    # -- media -------------------------------------------------------------------------------
+    def media(self) -> dict[str, Any]:
+        """Upload every image the products show that the shop does not have yet."""
+        mapper = ProductMapper(self.catalog, self.shop, self.mapping)
+        wanted: dict[str, dict[str, Any]] = {}
+        for item in (*read_rows(self.folder, PRODUCT_MODELS), *read_rows(self.folder, PRODUCTS)):
+            for file in mapper.media_files(item.get("values") or {}):
+                wanted.setdefault(file["sha256"], file)
+        known = self.store.hashes(self.target, "media_file", wanted)
+        todo = [f for sha, f in sorted(wanted.items()) if known.get(sha) != "uploaded"]
+        self.outcome.count("media", "read", len(wanted))
+        self.outcome.count("media", "unchanged", len(wanted) - len(todo))
+        if self.writer.dry_run:
+            self.outcome.count("media", "created", len(todo))
+            return self.outcome.as_dict()
+        # The state store may have been lost: what the shop has by id (derived from the
+        # content) is not uploaded again.
+        in_shop = self._media_in_shop([media_id(f["sha256"]) for f in todo])
+        fresh = [f for f in todo if media_id(f["sha256"]) not in in_shop]
+        self.outcome.count("media", "unchanged", len(todo) - len(fresh))
+        self.store.save(
+            self.target,
+            "media_file",
+            {f["sha256"]: "uploaded" for f in todo if media_id(f["sha256"]) in in_shop},
+        )
+        batch = self.mapping.batch_size
+        for start in range(0, len(fresh), batch):
+            payload = [{"id": media_id(f["sha256"])} for f in fresh[start : start + batch]]
+            self.outcome.sync_calls += 1
+            status, body = self.hook.sync(
+                {"create-media": {"entity": "media", "action": "upsert", "payload": payload}}
+            )
+            if status >= 400:
+                raise RuntimeError(f"Shopware refused to create media entities: {body}")
+        with ThreadPoolExecutor(max_workers=self.hook.max_concurrency) as pool:
+            for file, error in pool.map(self._upload_file, fresh):
+                if error:
+                    self.outcome.fail("media", file["filename"], "file", error)
+                else:
+                    self.outcome.count("media", "created")
+                    self.store.save(self.target, "media_file", {file["sha256"]: "uploaded"})
+        return self.outcome.as_dict()
+
+    def _media_in_shop(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            body = self.hook.request(
+                "POST",
+                "/api/search-ids/media",
+                json={"ids": ids[start : start + 500]},
+                headers={"Accept": "application/json"},
+            ).json()
+            found.update(body.get("data") or [])
+        return found
+
+    def _upload_file(self, file: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        name = PurePosixPath(file["filename"] or "file")
+        extension = name.suffix.lstrip(".").lower() or "bin"
+        try:
+            data = ObjectStoragePath(file["path"]).read_bytes()
+            self.hook.request(
+                "POST",
+                f"/api/_action/media/{media_id(file['sha256'])}/upload",
+                params={"extension": extension, "fileName": f"{name.stem}-{file['sha256'][:12]}"},
+                data=data,
+                headers={"Content-Type": file.get("mime_type") or "application/octet-stream"},
+            )
+        except Exception as exc:  # reported per file; the others go on
+            return file, str(exc)
+        return file, ""
+
+    # -- products ----------------------------------------------------------------------------
+    def products(self) -> dict[str, Any]:
+        mapper = ProductMapper(self.catalog, self.shop, self.mapping)
+        models = {row["code"]: row for row in read_rows(self.folder, PRODUCT_MODELS)}
+        self._remember_models(models)
+        index = self.store.remote_ids(*MODEL_INDEX)
+
+        def root_of(code: str | None) -> str | None:
+            seen = 0
+            while code and seen < 3:
+                parent = (
+                    models[code]["parent"]
+                    if code in models
+                    else (index.get(code, "|").split("|")[0] or None)
+                )
+                if not parent:
+                    return code
+                code, seen = parent, seen + 1
+            return code
+
+        # Pass 1: what each parent needs from its variants (options, the cheapest price).
+        options: dict[str, set[str]] = {}
+        cheapest: dict[str, dict[str, str]] = {}
+        for product in read_rows(self.folder, PRODUCTS):
+            root = root_of(product.get("parent"))
+            if not root or root not in models:
                 continue
             try:
-                payload = map_simple_product(product, self.channel, self.shop, self.mapping)
-            except MappingError as exc:
-                self.result.fail(identifier, exc.field, exc.reason)
-                continue
-            pending.append((identifier, payload))
-            if len(pending) >= self.batch_size:
-                self._send_changed(pending)
-                pending = []
-        self._send_changed(pending)
-        return self.result
+                options.setdefault(root, set()).update(
+                    mapper.variant_options(product, models[root].get("family_variant"))
+                )
+            except MappingError:
+                continue  # reported with the variant in pass 2
+            prices = mapper.value(product.get("values") or {}, self.mapping.price_attribute) or {}
+            currency = self.shop.default_currency
+            best = cheapest.get(root)
+            if currency in prices and (
+                best is None or Decimal(prices[currency]) < Decimal(best[currency])
+            ):
+                cheapest[root] = prices
 
-    def _send_changed(self, mapped: list[tuple[str, dict[str, Any]]]) -> None:
-        if not mapped:
-            return
-        known = self.store.hashes(self.target, PRODUCT, [p["id"] for _, p in mapped])
+        parents: dict[str, MappedProduct] = {}
         rows = []
-        for identifier, payload in mapped:
-            digest = payload_hash(payload)
-            if known.get(payload["id"]) == digest:
-                self.result.unchanged += 1
+        roots = [code for code, model in models.items() if not model.get("parent")]
+        # A model whose variants this (delta) run did not read keeps the options it had.
+        before = self.store.relations(self.target, "product", [_model_key(c) for c in roots])
+        for code in roots:
+            model = models[code]
+            self.seen_products.add(_model_key(code))
+            model_options = options.get(code) or set(
+                (before.get(_model_key(code)) or {}).get("configurator") or []
+            )
+            try:
+                parent = mapper.parent(model, cheapest.get(code), model_options)
+            except MappingError as exc:
+                self.outcome.fail("product", code, exc.field, exc.reason)
                 continue
-            rows.append(_Row(identifier, payload["id"], payload, digest, payload["id"] in known))
-        if rows:
-            self._write(rows)
+            parents[code] = parent
+            rows.append(Row(parent.key, code, parent.payload, parent.relations))
+        self.writer.upsert("product", rows)
 
-    def _write(self, rows: list[_Row]) -> None:
-        status, body = self._sync(rows)
-        if status < 400:
-            self._landed(rows)
-            return
-        refused = _refused_rows(body, len(rows))
-        if refused and len(refused) < len(rows):
-            for index, (field_name, reason) in refused.items():
-                self.result.fail(rows[index].identifier, field_name, reason)
-            self._write([row for i, row in enumerate(rows) if i not in refused])
-        elif len(rows) == 1:
-            field_name, reason = next(iter(refused.values()), ("", _reason(body)))
-            self.result.fail(rows[0].identifier, field_name, reason)
-        else:  # Shopware did not say which rows: halve until it does
-            middle = len(rows) // 2
-            self._write(rows[:middle])
-            self._write(rows[middle:])
+        def variants_and_simple() -> Iterator[Row]:
+            for product in read_rows(self.folder, PRODUCTS):
+                name = product.get("identifier") or product.get("uuid") or "?"
+                self.seen_products.add(_product_key(product))
+                try:
+                    if product.get("parent"):
+                        root = root_of(product["parent"])
+                        if root in parents:
+                            mapped = mapper.variant(product, models[root], parents[root])
+                        else:  # a delta without its model: written whole under its parent
+                            mapped = mapper.variant_alone(
+                                product, root, _family_variant(index, root)
+                            )
+                    else:
+                        mapped = mapper.simple(product)
+                except MappingError as exc:
+                    self.outcome.fail("product", name, exc.field, exc.reason)
+                    continue
+                yield Row(mapped.key, mapped.identifier, mapped.payload, mapped.relations)
 
-    def _sync(self, rows: list[_Row]) -> tuple[int, Any]:
-        self.result.sync_calls += 1
-        operations = {
-            "upsert-product": {
-                "entity": PRODUCT,
-                "action": "upsert",
-                "payload": [row.payload for row in rows],
-            }
-        }
-        return self.hook.sync(operations, fail_on_error=True)
+        self.writer.upsert("product", variants_and_simple())
+        # Product models' associations name products by identifier: keep how to find them.
+        self.store.save_remote_ids(
+            *IDENTIFIER_INDEX,
+            {
+                p["identifier"]: p["uuid"]
+                for p in read_rows(self.folder, PRODUCTS)
+                if p.get("uuid") and p.get("identifier")
+            },
+        )
+        if self.full_read:  # never what was read but refused: only what Akeneo no longer has
+            gone = self.store.keys(self.target, "product") - self.seen_products
+            self.writer.remove(
+                "product", gone, {}, deactivate=self.mapping.removed_products == "deactivate"
+            )
+        return self.outcome.as_dict()
 
-    def _landed(self, rows: list[_Row]) -> None:
-        self.store.save(self.target, PRODUCT, {row.key: row.hash for row in rows})
-        for row in rows:
-            if row.known:
-                self.result.updated += 1
-            else:
-                self.result.created += 1
+    def _remember_models(self, models: Mapping[str, Mapping[str, Any]]) -> None:
+        """Model code → parent and family variant, kept across runs, so a delta that reads a
+        variant without its models still finds its parent product."""
+        self.store.save_remote_ids(
+            *MODEL_INDEX,
+            {
+                code: f"{m.get('parent') or ''}|{m.get('family_variant') or ''}"
+                for code, m in models.items()
+            },
+        )
+
+    # -- cross-sellings ------------------------------------------------------------------------
+    def cross_sellings(self) -> dict[str, Any]:
+        exists = self.store.keys(self.target, "product")
+        had = self.store.keys(self.target, "product_cross_selling")
+        roots = _root_models(self.store.remote_ids(*MODEL_INDEX))
+        uuids = self.store.remote_ids(*IDENTIFIER_INDEX)
+        rows = []
+        for item in (*read_rows(self.folder, PRODUCT_MODELS), *read_rows(self.folder, PRODUCTS)):
+            if item.get("code") and item.get("parent"):
+                continue  # sub-models are not products in the shop
+            key = _model_key(item["code"]) if item.get("code") else _product_key(item)
+            if key not in exists:
+                continue  # the product itself was refused or skipped
+            payloads, relations, missing = map_cross_sellings(
+                key, item, self.mapping, exists, self.shop, roots, uuids
+            )
+            name = item.get("identifier") or item.get("code")
+            for target in missing:
+                self.outcome.errors.append(
+                    {
+                        "entity": "product_cross_selling",
+                        "product": name,
+                        "field": "crossSellings",
+                        "reason": f"associated {target!r} is not in the shop (not synced or refused)",
+                    }
+                )
+            if payloads or key in had:  # nothing to add, nothing to take away: no call
+                rows.append(Row(key, name, {"id": key, "crossSellings": payloads}, relations))
+        self.writer.upsert("product_cross_selling", rows, api_entity="product")
+        return self.outcome.as_dict()
 
 
-def _reason(body: Any) -> str:
-    errors = (body or {}).get("errors") if isinstance(body, Mapping) else None
-    if errors:
-        return "; ".join(str(e.get("detail") or e.get("title") or e) for e in errors)
-    return str(body)[:500]
+def _root_models(index: Mapping[str, str]) -> dict[str, str]:
+    """Model code → its root model's code, from the model index (parent|family variant)."""
+    roots = {}
+    for code in index:
+        root, hops = code, 0
+        while hops < 3 and (parent := index.get(root, "|").split("|")[0]):
+            root, hops = parent, hops + 1
+        roots[code] = root
+    return roots
 
 
-def _refused_rows(body: Any, size: int) -> dict[int, tuple[str, str]]:
-    """Row index → (field, Shopware's message), from the errors' `source.pointer`s
-    (`/upsert-product/3/price` or `/3/price`)."""
-    refused: dict[int, tuple[str, str]] = {}
-    errors = body.get("errors") if isinstance(body, Mapping) else None
-    for error in errors or []:
-        pointer = ((error.get("source") or {}).get("pointer") or "").strip("/")
-        parts = pointer.split("/") if pointer else []
-        index_at = next((i for i, part in enumerate(parts) if part.isdigit()), None)
-        if index_at is None:
-            continue
-        index = int(parts[index_at])
-        if index >= size:
-            continue
-        field_name = "/".join(parts[index_at + 1 :])
-        message = str(error.get("detail") or error.get("title") or error.get("code") or "refused")
-        if index in refused:
-            previous_field, previous = refused[index]
-            refused[index] = (previous_field, f"{previous}; {field_name}: {message}")
-        else:
-            refused[index] = (field_name, message)
-    return refused
+def _family_variant(index: Mapping[str, str], model: str | None) -> str | None:
+    return (index.get(model or "", "|").split("|") + [""])[1] or None
+
+
+def _model_key(code: str) -> str:
+    return model_product_id(code)
+
+
+def _product_key(item: Mapping[str, Any]) -> str:
+    return product_id(item)

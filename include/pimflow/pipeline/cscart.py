@@ -1,0 +1,167 @@
+"""The CS-Cart upload stages as a task group.
+
+    structure ───────────────► categories ─┐
+    records, products, models ► features ──┴► products ─► removals ─► variations
+
+Categories need only the structure, so they are written while Akeneo's products are still
+being read. Each task returns `{"calls", "counts", "errors", ...}` for the run report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import TaskGroup, task
+
+from pimflow.pipeline.context import params, run_folder, state_store
+
+CSCART_CONN_ID = "cscart_default"
+UPLOAD_STAGES = (
+    "cscart.categories",
+    "cscart.features",
+    "cscart.products",
+    "cscart.removals",
+    "cscart.variations",
+)
+
+
+def _setup(conn_id: str, structure: dict[str, Any]):  # noqa: ANN202 - hook, mapping, languages
+    from pimflow.cscart.config import load_mapping
+    from pimflow.cscart.upload import load_languages
+    from pimflow.hooks.cscart import CsCartHook
+
+    mapping = load_mapping()
+    hook = CsCartHook(conn_id)
+    languages = load_languages(hook, structure["locales"], mapping)
+    return hook, mapping, languages
+
+
+def _complete_read(structure: dict[str, Any]) -> bool:
+    """Removals and exact variation groups need every product of the filter."""
+    return structure.get("mode", "full") == "full" and not params().get("product_limit")
+
+
+def cscart_group(extracted: dict[str, Any], conn_id: str = CSCART_CONN_ID):  # noqa: ANN201
+    """Add the CS-Cart task group after the extraction; return its last task."""
+    with TaskGroup("cscart", tooltip="Write the staged catalog into CS-Cart / Multi-Vendor"):
+
+        @task
+        def categories(structure: dict[str, Any]) -> dict[str, Any]:
+            """The channel's category tree, with its translations."""
+            from pimflow.cscart.categories import sync_categories
+            from pimflow.cscart.upload import target_name
+
+            hook, mapping, languages = _setup(conn_id, structure)
+            store = state_store()
+            try:
+                result = sync_categories(
+                    hook, store, target_name(hook), run_folder(), structure, languages, mapping
+                )
+            finally:
+                store.close()
+            return result.as_dict(hook.total_calls)
+
+        @task
+        def features(
+            structure: dict[str, Any], records: dict[str, Any], products: list, models: list
+        ) -> dict[str, Any]:
+            """One feature per mapped attribute, every variant kept."""
+            from pimflow.cscart.features import sync_features
+            from pimflow.cscart.upload import target_name
+
+            hook, mapping, languages = _setup(conn_id, structure)
+            store = state_store()
+            try:
+                result = sync_features(
+                    hook, store, target_name(hook), run_folder(), languages, mapping
+                )
+            finally:
+                store.close()
+            return result.as_dict(hook.total_calls)
+
+        @task
+        def products(
+            structure: dict[str, Any], media: dict[str, Any], categories: dict, features: dict
+        ) -> dict[str, Any]:
+            """Products mapped and written with bounded concurrency; only what changed."""
+            from pimflow.cscart.media import media_urls
+            from pimflow.cscart.products import sync_products
+            from pimflow.cscart.upload import target_name
+
+            hook, mapping, languages = _setup(conn_id, structure)
+            store = state_store()
+            try:
+                with media_urls() as urls:
+                    result = sync_products(
+                        hook,
+                        store,
+                        target_name(hook),
+                        run_folder(),
+                        structure,
+                        languages,
+                        mapping,
+                        urls,
+                    )
+            finally:
+                store.close()
+            return result.as_dict(hook.total_calls)
+
+        @task
+        def removals(structure: dict[str, Any], products: dict[str, Any]) -> dict[str, Any]:
+            """Products and categories gone from Akeneo: disabled, deleted or kept."""
+            from pimflow.cscart.config import load_mapping
+            from pimflow.cscart.removals import sync_removals
+            from pimflow.cscart.upload import target_name
+            from pimflow.hooks.cscart import CsCartHook
+
+            hook = CsCartHook(conn_id)
+            store = state_store()
+            try:
+                result = sync_removals(
+                    hook,
+                    store,
+                    target_name(hook),
+                    run_folder(),
+                    structure,
+                    load_mapping(),
+                    _complete_read(structure),
+                )
+            finally:
+                store.close()
+            return result.as_dict(hook.total_calls)
+
+        @task
+        def variations(structure: dict[str, Any], removals: dict[str, Any]) -> dict[str, Any]:
+            """Product models as variation groups of their variant products."""
+            from pimflow.cscart.config import load_mapping
+            from pimflow.cscart.upload import target_name
+            from pimflow.cscart.variations import sync_variations
+            from pimflow.hooks.cscart import CsCartHook
+
+            hook = CsCartHook(conn_id)
+            store = state_store()
+            try:
+                result = sync_variations(
+                    hook,
+                    store,
+                    target_name(hook),
+                    run_folder(),
+                    structure,
+                    load_mapping(),
+                    _complete_read(structure),
+                )
+            finally:
+                store.close()
+            return result.as_dict(hook.total_calls)
+
+        staged = extracted["structure"]
+        tree = categories(staged)
+        feature_set = features(
+            staged,
+            extracted["reference_entities"],
+            extracted["products"],
+            extracted["product_models"],
+        )
+        written = products(staged, extracted["media"], tree, feature_set)
+        removed = removals(staged, written)
+        return variations(staged, removed)

@@ -1,0 +1,73 @@
+"""A sandbox Akeneo and a sandbox Shopware per test, the catalog staged as the DAG's
+extraction tasks would, and the Shopware upload stages run directly (fast: no Airflow)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from pimflow import config
+from pimflow.hooks.shopware6 import Shopware6Hook
+from pimflow.run import SANDBOX_CONNECTIONS
+from pimflow.sandbox.cli import create_app
+from pimflow.sandbox.server import SandboxServer
+from pimflow.shopware6.config import Shopware6Mapping, load_mapping
+from pimflow.shopware6.upload import Shopware6Upload
+from pimflow.state import StateStore
+from tests.akeneo.conftest import akeneo, stage_everything  # noqa: F401 - the fixture
+
+STAGES = ("structure", "media", "products", "cross_sellings")
+
+
+@pytest.fixture
+def shop(monkeypatch) -> Iterator[SandboxServer]:
+    server = SandboxServer(create_app("shopware6", seed=5)).start()
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SHOPWARE6_DEFAULT", json.dumps(SANDBOX_CONNECTIONS["shopware6"](server.url))
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sync(akeneo, shop) -> Callable[..., dict[str, Any]]:  # noqa: F811
+    """Stage the Akeneo catalog and upload it: returns the merged counts and errors."""
+    runs = {"n": 0}
+
+    def run(
+        mapping: Shopware6Mapping | None = None,
+        dry_run: bool = False,
+        full_read: bool = True,
+        source=None,
+    ) -> dict[str, Any]:
+        runs["n"] += 1
+        staged = stage_everything(run=f"run{runs['n']}", source=source)
+        store = StateStore(config.state_db_path())
+        hook = Shopware6Hook()
+        result: dict[str, Any] = {"counts": {}, "errors": [], "sync_calls": 0}
+        try:
+            for stage in STAGES:
+                upload = Shopware6Upload(
+                    hook,
+                    store,
+                    staged.folder,
+                    mapping or load_mapping(),
+                    dry_run=dry_run,
+                    full_read=full_read,
+                )
+                summary = getattr(upload, stage)()
+                for entity, counts in summary["counts"].items():
+                    bucket = result["counts"].setdefault(entity, {})
+                    for key, value in counts.items():
+                        bucket[key] = bucket.get(key, 0) + value
+                result["errors"] += summary["errors"]
+                result["sync_calls"] += summary["sync_calls"]
+        finally:
+            store.close()
+        result["staged"] = staged
+        return result
+
+    return run
