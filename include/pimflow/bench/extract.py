@@ -36,28 +36,34 @@ def pages(count: int) -> int:
     return max(1, math.ceil(count / 100))
 
 
-def start_sandbox(products: int, workdir: Path) -> tuple[subprocess.Popen, str, float]:
-    ready = workdir / "ready.json"
+def start_sandbox(
+    products: int, workdir: Path, name: str = "akeneo", latency_ms: float = 0
+) -> tuple[subprocess.Popen, str, float]:
+    """A sandbox in its own process (so its CPU is not ours); (process, url, start-up s)."""
+    ready = workdir / f"ready-{name}.json"
+    ready.unlink(missing_ok=True)  # a previous server's address must not be taken for this one
     started = time.perf_counter()
     process = subprocess.Popen(
         [
             str(BIN / "pimflow-sandbox"),
-            "akeneo",
+            name,
             "--port",
             "0",
             "--catalog",
-            str(products),
+            str(products) if name == "akeneo" else "empty",
             "--ready-file",
             str(ready),
+            "--latency-ms",
+            str(latency_ms),
         ],
-        stdout=(workdir / "sandbox.log").open("w"),
+        stdout=(workdir / f"sandbox-{name}.log").open("w"),
         stderr=subprocess.STDOUT,
     )
     while not ready.exists():
         if process.poll() is not None:
             raise SystemExit(f"sandbox failed; see {workdir / 'sandbox.log'}")
         time.sleep(0.2)
-    return process, json.loads(ready.read_text())["akeneo"], time.perf_counter() - started
+    return process, json.loads(ready.read_text())[name], time.perf_counter() - started
 
 
 def run_stage(env: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
