@@ -61,6 +61,18 @@ load_mapping()
             items={"type": "string"},
             description="Akeneo families to sync (empty: all, and products without a family)",
         ),
+        "enabled_only": Param(
+            False,
+            type="boolean",
+            description="Read enabled products only (disabled ones then count as removed)",
+        ),
+        "min_completeness": Param(
+            None,
+            type=["null", "integer"],
+            minimum=0,
+            maximum=100,
+            description="Read only products at least this complete (%) on the channel's locales",
+        ),
         "product_limit": Param(
             None,
             type=["null", "integer"],

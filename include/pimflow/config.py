@@ -33,3 +33,7 @@ def staging_conn_id() -> str | None:
 def state_db_path() -> Path:
     explicit = os.environ.get("PIMFLOW_STATE_DB")
     return Path(explicit) if explicit else pimflow_home() / "state.sqlite"
+
+
+def state_conn_id() -> str | None:
+    return os.environ.get("PIMFLOW_STATE_CONN_ID") or None

@@ -4,7 +4,9 @@ For each (target, entity type, key) it keeps the hash of the payload last writte
 successfully, so a run sends only what changed since. Losing it is safe: ids are derived
 from Akeneo codes, so the next run re-sends everything as upserts and duplicates nothing.
 
-SQLite by default (one file; WAL so a reader never blocks the writer).
+SQLite by default (one file; WAL so a reader never blocks the writer). Where tasks run on
+several machines, PostgreSQL: set PIMFLOW_STATE_CONN_ID to an Airflow connection of type
+postgres (host, port, login, password, schema = the database).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ CREATE TABLE IF NOT EXISTS payload_hash (
     entity  TEXT NOT NULL,
     key     TEXT NOT NULL,
     hash    TEXT NOT NULL,
-    written TEXT NOT NULL DEFAULT (datetime('now')),
+    written TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
     PRIMARY KEY (target, entity, key)
 );
 CREATE TABLE IF NOT EXISTS media_file (
@@ -65,12 +67,82 @@ def payload_hash(payload: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class StateStore:
+class _Database:
+    """The little of DB-API the store uses, the same for SQLite and PostgreSQL; queries are
+    written once with `?` placeholders and portable SQL (ON CONFLICT upserts)."""
+
+    def execute(self, sql: str, params: tuple = ()) -> list[tuple]:
+        raise NotImplementedError
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class _SQLite(_Database):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=60, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        self._connection = sqlite3.connect(path, timeout=60, check_same_thread=False)
+        self._connection.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+
+    def execute(self, sql: str, params: tuple = ()) -> list[tuple]:
+        return self._connection.execute(sql, params).fetchall()
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        self._connection.executemany(sql, rows)
+
+    def commit(self) -> None:
+        self._connection.commit()
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+class _Postgres(_Database):
+    def __init__(self, settings: dict[str, Any]) -> None:
+        import psycopg2
+
+        self._connection = psycopg2.connect(**settings)
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    def execute(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._connection.cursor() as cursor:
+            cursor.execute(self._sql(sql), params)
+            return cursor.fetchall() if cursor.description else []
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        from psycopg2.extras import execute_batch
+
+        with self._connection.cursor() as cursor:
+            execute_batch(cursor, self._sql(sql), rows, page_size=500)
+
+    def commit(self) -> None:
+        self._connection.commit()
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+class StateStore:
+    def __init__(self, path: Path | None = None, *, postgres: dict[str, Any] | None = None) -> None:
+        """A SQLite file at `path`, or PostgreSQL with psycopg2's connect() arguments."""
+        if postgres is not None:
+            self._db: _Database = _Postgres(postgres)
+        else:
+            if path is None:
+                raise ValueError("a state store needs a SQLite path or PostgreSQL settings")
+            self._db = _SQLite(path)
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                self._db.execute(statement)
         self._db.commit()
         self._lock = threading.Lock()
 
@@ -85,7 +157,7 @@ class StateStore:
                     f"SELECT key, hash FROM payload_hash WHERE target=? AND entity=? AND key IN ({marks})",
                     (target, entity, *chunk),
                 )
-                found.update(rows.fetchall())
+                found.update(rows)
         return found
 
     def save(self, target: str, entity: str, hashes: dict[str, str]) -> None:
@@ -93,7 +165,7 @@ class StateStore:
             self._db.executemany(
                 "INSERT INTO payload_hash (target, entity, key, hash) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (target, entity, key) DO UPDATE SET hash=excluded.hash, "
-                "written=datetime('now')",
+                "written=CURRENT_TIMESTAMP",
                 [(target, entity, key, value) for key, value in hashes.items()],
             )
             self._db.commit()
@@ -127,7 +199,8 @@ class StateStore:
     ) -> None:
         with self._lock:
             self._db.executemany(
-                "INSERT OR REPLACE INTO relations VALUES (?, ?, ?, ?)",
+                "INSERT INTO relations VALUES (?, ?, ?, ?) ON CONFLICT (target, entity, key) "
+                "DO UPDATE SET ids=excluded.ids",
                 [
                     (target, entity, key, json.dumps(ids, sort_keys=True))
                     for key, ids in relations.items()
@@ -186,7 +259,10 @@ class StateStore:
         ]
         with self._lock:
             self._db.executemany(
-                "INSERT OR REPLACE INTO media_file VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+                "INSERT INTO media_file VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, kind, code) "
+                "DO UPDATE SET sha256=excluded.sha256, size=excluded.size, "
+                "mime_type=excluded.mime_type, filename=excluded.filename",
+                rows,
             )
             self._db.commit()
 
@@ -200,7 +276,7 @@ class StateStore:
                     "SELECT key, remote_id FROM id_map WHERE target=? AND entity=?",
                     (target, entity),
                 )
-                return dict(rows.fetchall())
+                return dict(rows)
             keys = list(keys)
             found: dict[str, str] = {}
             for start in range(0, len(keys), 500):
@@ -210,13 +286,14 @@ class StateStore:
                     f"AND key IN ({','.join('?' * len(chunk))})",
                     (target, entity, *chunk),
                 )
-                found.update(rows.fetchall())
+                found.update(rows)
             return found
 
     def save_remote_ids(self, target: str, entity: str, ids: dict[str, str]) -> None:
         with self._lock:
             self._db.executemany(
-                "INSERT OR REPLACE INTO id_map VALUES (?, ?, ?, ?)",
+                "INSERT INTO id_map VALUES (?, ?, ?, ?) ON CONFLICT (target, entity, key) "
+                "DO UPDATE SET remote_id=excluded.remote_id",
                 [(target, entity, key, str(remote)) for key, remote in ids.items()],
             )
             self._db.commit()
@@ -231,13 +308,37 @@ class StateStore:
 
     def watermark(self, name: str) -> str | None:
         with self._lock:
-            row = self._db.execute("SELECT value FROM watermark WHERE name=?", (name,)).fetchone()
-        return row[0] if row else None
+            rows = self._db.execute("SELECT value FROM watermark WHERE name=?", (name,))
+        return rows[0][0] if rows else None
 
     def set_watermark(self, name: str, value: str) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO watermark VALUES (?, ?)", (name, value))
+            self._db.execute(
+                "INSERT INTO watermark VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value=excluded.value",
+                (name, value),
+            )
             self._db.commit()
 
     def close(self) -> None:
         self._db.close()
+
+
+def open_state_store() -> StateStore:
+    """The state store the environment configures (see pimflow.config)."""
+    from pimflow import config
+
+    conn_id = config.state_conn_id()
+    if not conn_id:
+        return StateStore(config.state_db_path())
+    from airflow.sdk import BaseHook
+
+    connection = BaseHook.get_connection(conn_id)
+    return StateStore(
+        postgres={
+            "host": connection.host,
+            "port": connection.port or 5432,
+            "user": connection.login,
+            "password": connection.password,
+            "dbname": connection.schema or "postgres",
+        }
+    )

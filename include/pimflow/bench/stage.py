@@ -35,11 +35,10 @@ def main() -> None:
 
         result = extract_assets(hook, folder)
     elif stage == "media":
-        from pimflow import config
         from pimflow.akeneo.media import extract_media
-        from pimflow.state import StateStore
+        from pimflow.state import open_state_store
 
-        store = StateStore(config.state_db_path())
+        store = open_state_store()
         result = extract_media(hook, folder, store)
         store.close()
     else:

@@ -19,7 +19,6 @@ def params() -> dict[str, Any]:
 
 
 def state_store():  # noqa: ANN201 - a StateStore
-    from pimflow import config
-    from pimflow.state import StateStore
+    from pimflow.state import open_state_store
 
-    return StateStore(config.state_db_path())
+    return open_state_store()
