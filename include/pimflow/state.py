@@ -146,19 +146,20 @@ class StateStore:
         self._db.commit()
         self._lock = threading.Lock()
 
-    def hashes(self, target: str, entity: str, keys: Iterable[str]) -> dict[str, str]:
+    def _select_in(self, sql: str, params: tuple, keys: Iterable[str]) -> list[tuple]:
+        """`sql` ending in `IN` for many keys, in chunks under SQLite's parameter limit."""
         keys = list(keys)
-        found: dict[str, str] = {}
+        rows: list[tuple] = []
         with self._lock:
-            for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
+            for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(
-                    f"SELECT key, hash FROM payload_hash WHERE target=? AND entity=? AND key IN ({marks})",
-                    (target, entity, *chunk),
-                )
-                found.update(rows)
-        return found
+                rows += self._db.execute(f"{sql} ({marks})", (*params, *chunk))
+        return rows
+
+    def hashes(self, target: str, entity: str, keys: Iterable[str]) -> dict[str, str]:
+        sql = "SELECT key, hash FROM payload_hash WHERE target=? AND entity=? AND key IN"
+        return dict(self._select_in(sql, (target, entity), keys))
 
     def save(self, target: str, entity: str, hashes: dict[str, str]) -> None:
         with self._lock:
@@ -181,18 +182,8 @@ class StateStore:
     def relations(
         self, target: str, entity: str, keys: Iterable[str]
     ) -> dict[str, dict[str, list[str]]]:
-        keys = list(keys)
-        found: dict[str, dict[str, list[str]]] = {}
-        with self._lock:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                rows = self._db.execute(
-                    "SELECT key, ids FROM relations WHERE target=? AND entity=? "
-                    f"AND key IN ({','.join('?' * len(chunk))})",
-                    (target, entity, *chunk),
-                )
-                found.update((key, json.loads(ids)) for key, ids in rows)
-        return found
+        sql = "SELECT key, ids FROM relations WHERE target=? AND entity=? AND key IN"
+        return {key: json.loads(ids) for key, ids in self._select_in(sql, (target, entity), keys)}
 
     def save_relations(
         self, target: str, entity: str, relations: dict[str, dict[str, list[str]]]
@@ -232,24 +223,14 @@ class StateStore:
 
     def media(self, source: str, kind: str, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The media files already downloaded, by code."""
-        codes = list(codes)
-        found: dict[str, dict[str, Any]] = {}
-        with self._lock:
-            for start in range(0, len(codes), 500):
-                chunk = codes[start : start + 500]
-                rows = self._db.execute(
-                    "SELECT code, sha256, size, mime_type, filename FROM media_file "
-                    f"WHERE source=? AND kind=? AND code IN ({','.join('?' * len(chunk))})",
-                    (source, kind, *chunk),
-                )
-                for code, sha, size, mime, filename in rows:
-                    found[code] = {
-                        "sha256": sha,
-                        "size": size,
-                        "mime_type": mime,
-                        "filename": filename,
-                    }
-        return found
+        sql = (
+            "SELECT code, sha256, size, mime_type, filename FROM media_file "
+            "WHERE source=? AND kind=? AND code IN"
+        )
+        return {
+            code: {"sha256": sha, "size": size, "mime_type": mime, "filename": filename}
+            for code, sha, size, mime, filename in self._select_in(sql, (source, kind), codes)
+        }
 
     def save_media(self, source: str, kind: str, files: dict[str, dict[str, Any]]) -> None:
         """Record downloaded files (code → info), in one transaction."""
@@ -277,17 +258,8 @@ class StateStore:
                     (target, entity),
                 )
                 return dict(rows)
-            keys = list(keys)
-            found: dict[str, str] = {}
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                rows = self._db.execute(
-                    "SELECT key, remote_id FROM id_map WHERE target=? AND entity=? "
-                    f"AND key IN ({','.join('?' * len(chunk))})",
-                    (target, entity, *chunk),
-                )
-                found.update(rows)
-            return found
+        sql = "SELECT key, remote_id FROM id_map WHERE target=? AND entity=? AND key IN"
+        return dict(self._select_in(sql, (target, entity), keys))
 
     def save_remote_ids(self, target: str, entity: str, ids: dict[str, str]) -> None:
         with self._lock:
