@@ -254,7 +254,6 @@ class ProductMapper:
         catalog: Catalog,
         shop: ShopContext,
         mapping: Shopware6Mapping,
-        known_products: set[str] | None = None,
     ) -> None:
         self.catalog = catalog
         self.shop = shop
@@ -278,7 +277,6 @@ class ProductMapper:
                 if c not in mapped and c not in self.properties and a.type not in excluded_types
             )
         )
-        self.known_products = known_products
 
     # -- pieces ---------------------------------------------------------------------------
     def value(
