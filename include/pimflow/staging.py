@@ -74,9 +74,10 @@ class ChunkWriter:
         self._chunks = 0
         self.count = 0
         self.folder.mkdir(parents=True, exist_ok=True)
-        for stale in self.folder.iterdir():
-            if stale.name.startswith(f"{part}-"):
-                stale.unlink()
+        if self.folder.exists():  # object stores (S3, MinIO) have no empty folders
+            for stale in self.folder.iterdir():
+                if stale.name.startswith(f"{part}-"):
+                    stale.unlink()
 
     def add(self, row: dict[str, Any]) -> None:
         encoded = {}
