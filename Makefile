@@ -6,7 +6,7 @@ TARGET ?= shopware6
 PARAMS ?= {}
 CATALOG ?= demo
 
-.PHONY: install install-dev demo sync sandbox test lint format bench clean
+.PHONY: install install-dev demo sync sandbox up down test lint format bench clean
 
 # Runtime install: requirements.txt and pimflow itself (editable), redone when they change.
 $(VENV)/.runtime: requirements.txt pyproject.toml
@@ -37,8 +37,19 @@ sync: install
 sandbox: install
 	$(BIN)/pimflow-sandbox all --catalog $(CATALOG)
 
+## make up: a local Airflow (UI, REST API, scheduler, DAG processor, triggerer) and the
+## sandbox APIs, all on 127.0.0.1, in the background; prints the URL and the login
+up: install
+	$(BIN)/python -m pimflow.local up
+
+## make down: stop everything `make up` started
+down:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m pimflow.local down; \
+	else echo "nothing to stop: $(VENV) does not exist"; fi
+
 ## make test: lint, then the whole test suite
 test: install-dev
+	sh tests/airflow/install-browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -91,6 +91,10 @@ def save_report(report: dict[str, Any]) -> ObjectStoragePath:
     path = folder / (re.sub(r"[^A-Za-z0-9._-]+", "_", report["run_id"]) + ".json")
     write_json(path, report)
     write_json(folder / "latest.json", report)
+    from pimflow.ui import render_report_html  # the same page the Airflow UI plugin shows
+
+    with path.with_name(path.name[: -len(".json")] + ".html").open("w") as handle:
+        handle.write(render_report_html(report))
     return path
 
 

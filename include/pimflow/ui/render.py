@@ -1,0 +1,107 @@
+"""Run reports as HTML: the overview of the last runs per DAG, and one run's full report.
+
+Jinja with autoescaping on: product identifiers, field names and reasons come from Akeneo
+and from the shops' error messages, so every value is escaped. Only what a report holds is
+shown (counts, identifiers, reasons), never connection settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader
+
+# Known counts first, in the order a reader follows a sync; others after, by name.
+COUNT_ORDER = ("read", "created", "updated", "unchanged", "deleted", "skipped", "failed")
+ERROR_COLUMNS = ("product", "entity", "field", "reason")
+OVERVIEW_ERRORS = 50  # per run on the overview; the run's own page shows every one
+
+_env = Environment(
+    loader=PackageLoader("pimflow.ui", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def count_columns(reports: Iterable[dict[str, Any]]) -> list[str]:
+    """The count columns the reports have: the known ones in order, then any others."""
+    seen: set[str] = set()
+    for report in reports:
+        for entity_counts in (report.get("counts") or {}).values():
+            seen.update(entity_counts)
+    return [k for k in COUNT_ORDER if k in seen] + sorted(seen - set(COUNT_ORDER))
+
+
+def error_rows(report: dict[str, Any]) -> list[dict[str, str]]:
+    """Each error as product / entity / field / reason, other keys joined in `details`."""
+    rows = []
+    for error in report.get("errors") or []:
+        if not isinstance(error, dict):
+            rows.append({"product": "", "entity": "", "field": "", "reason": str(error)})
+            continue
+        row = {key: "" if error.get(key) is None else str(error[key]) for key in ERROR_COLUMNS}
+        others = {k: v for k, v in error.items() if k not in ERROR_COLUMNS}
+        row["details"] = ", ".join(f"{k}: {v}" for k, v in sorted(others.items()))
+        rows.append(row)
+    return rows
+
+
+def run_href(report: dict[str, Any], prefix: str = "") -> str:
+    return f"{prefix}runs/{quote(report['dag_id'], safe='')}/{quote(report['run_id'], safe='')}"
+
+
+def _view(report: dict[str, Any]) -> dict[str, Any]:
+    """What the templates show of a report, with defaults for fields an older one lacks."""
+    counts = report.get("counts") or {}
+    calls = report.get("calls") or {}
+    return {
+        "dag_id": report.get("dag_id", ""),
+        "run_id": report.get("run_id", ""),
+        "target": report.get("target", ""),
+        "status": str(report.get("status") or "unknown"),
+        "mode": report.get("mode") or "full",
+        "window": report.get("window"),
+        "started": report.get("started", ""),
+        "finished": report.get("finished", ""),
+        "wall_seconds": report.get("wall_seconds"),
+        "read": report.get("read") or {},
+        "counts": {entity: counts[entity] for entity in sorted(counts)},
+        "calls": calls,
+        "failed_stages": report.get("failed_stages") or [],
+        "errors": error_rows(report),
+    }
+
+
+def render_overview(
+    reports_by_dag: dict[str, list[dict[str, Any]]],
+    *,
+    staging: str,
+    limit: int,
+    href: Callable[[dict[str, Any]], str] = run_href,
+) -> str:
+    """The page of the last runs of every DAG (newest first), their counts and errors."""
+    dags = [
+        {
+            "dag_id": dag_id,
+            "target": reports[0].get("target", "") if reports else "",
+            "columns": count_columns(reports),
+            "runs": [{**_view(r), "href": href(r)} for r in reports],
+        }
+        for dag_id, reports in sorted(reports_by_dag.items())
+    ]
+    return _env.get_template("overview.html").render(
+        dags=dags, staging=staging, limit=limit, overview_errors=OVERVIEW_ERRORS
+    )
+
+
+def render_report_html(report: dict[str, Any], *, back_href: str | None = None) -> str:
+    """One run's report as a standalone HTML page: counts per entity and every error.
+
+    Used by the plugin's run page, and fit to be saved beside the report's JSON.
+    """
+    return _env.get_template("run.html").render(
+        run=_view(report), columns=count_columns([report]), back_href=back_href
+    )

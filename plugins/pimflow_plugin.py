@@ -1,0 +1,38 @@
+"""pimflow's Airflow plugin: the run reports page in the UI.
+
+Airflow loads this file from its plugins folder (`AIRFLOW__CORE__PLUGINS_FOLDER` pointing at
+this folder: `make up`, docker-compose.yml). The page's code is in `pimflow.ui`.
+
+- `/pimflow/`: the last runs of each sync DAG with their counts and per-product errors,
+  under *Browse → pimflow* in the UI;
+- `/pimflow/runs/<dag_id>/<run_id>`: one run's report, also as a *pimflow report* tab of
+  each DAG run.
+"""
+
+from __future__ import annotations
+
+from airflow.plugins_manager import AirflowPlugin
+
+from pimflow.ui.app import create_app
+
+
+class PimflowPlugin(AirflowPlugin):
+    name = "pimflow"
+    fastapi_apps = [
+        {"app": create_app(), "url_prefix": "/pimflow", "name": "pimflow run reports"},
+    ]
+    external_views = [
+        {
+            "name": "pimflow",
+            "href": "pimflow/",
+            "url_route": "pimflow",
+            "destination": "nav",
+            "category": "browse",
+        },
+        {
+            "name": "pimflow report",
+            "href": "pimflow/runs/{DAG_ID}/{RUN_ID}",
+            "url_route": "pimflow-run",
+            "destination": "dag_run",
+        },
+    ]

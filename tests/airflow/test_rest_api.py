@@ -1,0 +1,102 @@
+"""Airflow's REST API drives a real sync: a run triggered with `POST .../dagRuns` and a
+params payload runs to success on the scheduler against the sandbox APIs and leaves its
+report; params the DAG's form would refuse are refused by the API too, with the reason."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pimflow import local
+from tests.airflow.conftest import DAG_ID, RUN_CONF, report_file_name
+from tests.e2e.sandbox_clients import ShopwareReader
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_run_triggered_through_the_rest_api_syncs_and_leaves_its_report(
+    local_run, local_shop, broken_product
+):
+    print(f"REST-triggered run {local_run.run_id}: {local_run.seconds:.1f} s")
+    assert local_run.response_status == 200
+    assert local_run.response["conf"] == RUN_CONF
+    assert local_run.response["triggered_by"] == "rest_api"
+    assert local_run.run["state"] == "success", local_run.deployment.log_tail()
+    states = {(ti["task_id"], ti["map_index"]): ti["state"] for ti in local_run.task_instances}
+    assert states and set(states.values()) == {"success"}, states
+    assert ("report", -1) in states
+
+    # The report, where pimflow.report documents it: <staging>/reports/<dag_id>/<run>.json
+    folder = local_run.deployment.pimflow_home / "staging" / "reports" / DAG_ID
+    report = json.loads((folder / report_file_name(local_run.run_id)).read_text())
+    assert report["run_id"] == local_run.run_id
+    assert report["status"] == "success"
+    assert json.loads((folder / "latest.json").read_text())["run_id"] == local_run.run_id
+    products = report["counts"]["product"]
+    assert products["failed"] >= 1
+    assert report["read"]["products"] == RUN_CONF["product_limit"]
+
+    # The product broken on purpose is reported with its field and reason ...
+    refused = [e for e in report["errors"] if e["product"] == broken_product["identifier"]]
+    assert refused, report["errors"]
+    assert refused[0]["field"] == "price" and "EUR" in refused[0]["reason"]
+    # ... and the shop holds what the report says was written, without it.
+    shop = {p["productNumber"]: p for p in ShopwareReader(local_shop.url).search("product")}
+    assert broken_product["identifier"] not in shop
+    assert len(shop) == products["created"] + products["updated"] + products["unchanged"]
+
+
+@pytest.mark.parametrize(
+    ("conf", "param", "words"),
+    [
+        ({"mode": "sideways"}, "mode", ["sideways", "full", "delta"]),
+        ({"partitions": 0}, "partitions", ["minimum"]),
+        ({"product_limit": "twenty"}, "product_limit", ["twenty"]),
+    ],
+    ids=["mode", "partitions", "product_limit"],
+)
+def test_invalid_params_are_refused_with_the_reason(local_airflow, conf, param, words):
+    client = local_airflow.client
+    before = client.request("GET", f"/dags/{DAG_ID}/dagRuns").json()["total_entries"]
+    response = client.trigger(DAG_ID, conf)
+    assert response.status_code == 400, response.text
+    detail = response.json()["detail"]
+    assert f"param {param}" in detail, detail
+    for word in words:
+        assert word in detail, detail
+    after = client.request("GET", f"/dags/{DAG_ID}/dagRuns").json()["total_entries"]
+    assert after == before, "a refused trigger created a run"
+
+
+def test_the_plugin_is_loaded_and_its_page_needs_a_login(local_airflow):
+    client = local_airflow.client
+    plugins = {p["name"]: p for p in client.request("GET", "/plugins").json()["plugins"]}
+    assert "pimflow" in plugins, plugins
+    assert [a["url_prefix"] for a in plugins["pimflow"]["fastapi_apps"]] == ["/pimflow"]
+    routes = {v["url_route"]: v["destination"] for v in plugins["pimflow"]["external_views"]}
+    assert routes == {"pimflow": "nav", "pimflow-run": "dag_run"}
+    assert client.request("GET", "/plugins/importErrors").json()["total_entries"] == 0
+
+    import requests
+
+    anonymous = requests.get(f"{client.base_url}/pimflow/", allow_redirects=False, timeout=30)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"].startswith("/auth/login")
+    forged = requests.get(
+        f"{client.base_url}/pimflow/", headers={"Authorization": "Bearer forged"}, timeout=30
+    )
+    assert forged.status_code == 403
+    page = requests.get(
+        f"{client.base_url}/pimflow/",
+        headers={"Authorization": f"Bearer {client.token()}"},
+        timeout=30,
+    )
+    assert page.status_code == 200 and "pimflow run reports" in page.text
+
+
+def test_every_listener_of_the_deployment_is_on_127_0_0_1(local_airflow):
+    found = local.listeners(local_airflow.home)
+    port = int(local_airflow.env["AIRFLOW__API__PORT"])
+    assert ("api-server", "127.0.0.1", port) in found, found
+    assert all(host == "127.0.0.1" for _, host, _ in found), found
