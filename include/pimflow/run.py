@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 AIRFLOW_HOME = REPO / ".airflow"
 
-TARGETS = {"shopware6": "akeneo_to_shopware6"}
+TARGETS = {"shopware6": "akeneo_to_shopware6", "cscart": "akeneo_to_cscart"}
 
 SANDBOX_CONNECTIONS = {
     "akeneo": lambda url: {

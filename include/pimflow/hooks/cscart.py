@@ -8,14 +8,19 @@ administrator's e-mail, password = the API key. Extras: `api_prefix` (`/api` or 
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from requests.auth import HTTPBasicAuth
 
-from pimflow.hooks.base import RETRYABLE_STATUSES, PimflowHttpHook
+from pimflow.hooks.base import RETRYABLE_STATUSES, ApiError, PimflowHttpHook
 
 # CS-Cart answers 509 when the hourly API request limit is reached: wait and retry.
 CSCART_RETRYABLE = RETRYABLE_STATUSES | {509}
+# What a Multi-Vendor vendor (or Store Builder store) has under /api/vendors/<id>/.
+VENDOR_RESOURCES = frozenset({"products"})
 
 
 class CsCartHook(PimflowHttpHook):
@@ -45,10 +50,76 @@ class CsCartHook(PimflowHttpHook):
         return f"{prefix}/vendors/{int(company)}" if company else prefix
 
     def api(self, resource: str) -> str:
-        return f"{self.api_prefix}/{resource.lstrip('/')}"
+        """The path of a resource. Only products are a vendor's own (`/vendors/<id>/products`);
+        languages, categories, features and variation groups are the marketplace's."""
+        resource = resource.lstrip("/")
+        if resource.split("/", 1)[0].split("?", 1)[0] in VENDOR_RESOURCES:
+            return f"{self.api_prefix}/{resource}"
+        return f"{str(self.extras.get('api_prefix') or '/api').rstrip('/')}/{resource}"
 
     def get_json(self, resource: str, params: dict[str, Any] | None = None) -> Any:
         return self.request("GET", self.api(resource), params=params).json()
+
+    def send(
+        self,
+        method: str,
+        resource: str,
+        body: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        ok_statuses: tuple[int, ...] = (),
+    ) -> tuple[int, Any]:
+        """One write (or read) with a JSON body; (status, decoded answer). Errors other than
+        `ok_statuses` raise ApiError, whose `reason` and `field` say what CS-Cart refused."""
+        response = self.request(
+            method, self.api(resource), params=params, json=body, ok_statuses=ok_statuses
+        )
+        if response.status_code == 204 or not response.content:
+            return response.status_code, None
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, response.text[:2000]
+
+    def iter_pages(
+        self,
+        resource: str,
+        key: str,
+        params: dict[str, Any] | None = None,
+        page_size: int = 100,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Every page of a list call, until `params.total_items` are read. CS-Cart answers a
+        page past the end with an empty list (and the real total), so paging stops on the
+        total, not on a short page."""
+        page = 1
+        read = 0
+        while True:
+            body = self.get_json(
+                resource, {**(params or {}), "page": page, "items_per_page": page_size}
+            )
+            items = body.get(key) or []
+            if isinstance(items, dict):  # languages come keyed by code
+                items = list(items.values())
+            if items:
+                yield items
+            read += len(items)
+            total = int((body.get("params") or {}).get("total_items") or 0)
+            if not items or read >= total or page >= math.ceil(total / page_size):
+                return
+            page += 1
+
+    def total(self, resource: str, params: dict[str, Any] | None = None) -> int:
+        """How many items a list call would give (one call of one item)."""
+        body = self.get_json(resource, {**(params or {}), "items_per_page": 1})
+        return int((body.get("params") or {}).get("total_items") or 0)
+
+    def languages(self) -> dict[str, dict[str, Any]]:
+        """The installed languages by lang_code, without the disabled ones."""
+        found = {}
+        for page in self.iter_pages("languages", "languages"):
+            for item in page:
+                if item.get("status", "A") != "D":
+                    found[str(item["lang_code"]).lower()] = item
+        return found
 
     def test_connection(self) -> tuple[bool, str]:
         try:
@@ -56,3 +127,32 @@ class CsCartHook(PimflowHttpHook):
         except Exception as exc:
             return False, str(exc)
         return True, "Connected to CS-Cart: the API key is accepted."
+
+
+_QUERY = re.compile(r"(\bhttps?://[^\s?#'\"]+)\?[^\s'\"]*")
+_FIELD_PATTERNS = (
+    re.compile(r"[Rr]equired field [\"']?([A-Za-z_]+)"),
+    re.compile(r"field '([A-Za-z_][\w.]*)'"),
+    re.compile(r"\b(category_ids|main_category|product_features|main_pair|image_pairs|price)\b"),
+)
+
+
+def refusal(error: ApiError) -> tuple[str, str]:
+    """(field, reason) of an error CS-Cart answered: `{"message": "Bad Request: field
+    'price' must be a number", "status": 400}` → ("price", "field 'price' must be ...")."""
+    body = error.body
+    message = body.get("message") if isinstance(body, dict) else None
+    text = str(message or body or "")
+    reason = text.split(": ", 1)[1] if ": " in text else text
+    # URLs lose their query: a presigned image URL's signature is a credential.
+    reason = _QUERY.sub(r"\1", reason)
+    reason = (
+        f"CS-Cart answered {error.status}: {reason}"
+        if reason
+        else f"CS-Cart answered {error.status}"
+    )
+    for pattern in _FIELD_PATTERNS:
+        found = pattern.search(text)
+        if found:
+            return found.group(1), reason
+    return "", reason

@@ -73,7 +73,13 @@ def cscart_group(extracted: dict[str, Any], conn_id: str = CSCART_CONN_ID):  # n
             store = state_store()
             try:
                 result = sync_features(
-                    hook, store, target_name(hook), run_folder(), languages, mapping
+                    hook,
+                    store,
+                    target_name(hook),
+                    run_folder(),
+                    languages,
+                    mapping,
+                    _complete_read(structure),
                 )
             finally:
                 store.close()

@@ -1,0 +1,435 @@
+"""The features stage: one CS-Cart feature per mapped attribute, its variants complete.
+
+CS-Cart deletes every variant a feature `PUT` leaves out ("the variants that you don't send
+will be lost"), with the product values that used them. So every `PUT` of a feature lists
+all its variants: the ones Akeneo defines (with their CS-Cart ids once known), plus the
+shop's others, except the options Akeneo removed. The shop's current variants are read
+(`GET /features/:id`) before a change, which also rebuilds a lost id map by name.
+
+Calls: a new feature costs a POST, a GET (its new variant ids) and a PUT per language
+whose texts differ; an unchanged one costs nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from pimflow.akeneo.datasets import PRODUCT_MODELS, PRODUCTS
+from pimflow.cscart.config import CsCartMapping
+from pimflow.cscart.mapping import (
+    FeatureSpec,
+    UnitConverter,
+    VariantDef,
+    collect_variant_values,
+    feature_core,
+    feature_texts,
+    plan_features,
+)
+from pimflow.cscart.upload import (
+    FEATURE,
+    FEATURE_TEXT,
+    FEATURE_VARIANT,
+    Languages,
+    StageResult,
+    check_attributes,
+    load_attribute_rows,
+    load_axes,
+    load_converter,
+    load_options,
+    load_records,
+)
+from pimflow.hooks.base import ApiError
+from pimflow.hooks.cscart import CsCartHook, refusal
+from pimflow.staging import read_rows
+from pimflow.state import StateStore, payload_hash
+
+log = logging.getLogger(__name__)
+
+
+def plan(
+    folder: Any, mapping: CsCartMapping
+) -> tuple[dict[str, dict[str, Any]], list[FeatureSpec], UnitConverter]:
+    """Staged attributes, the features they become, and the unit converter (checked
+    against the mapping: a mismatch stops the run before anything is written)."""
+    attributes = load_attribute_rows(folder)
+    converter = load_converter(folder)
+    check_attributes(attributes, mapping, converter)
+    specs = plan_features(attributes, mapping, load_axes(folder, mapping))
+    return attributes, specs, converter
+
+
+def variant_definitions(
+    folder: Any, specs: list[FeatureSpec], mapping: CsCartMapping, converter: UnitConverter
+) -> dict[str, list[VariantDef]]:
+    """Every feature's variants: the options, the staged records, or the values products
+    and product models hold (numbers, reference data), in a stable order."""
+    result: dict[str, list[VariantDef]] = {}
+    by_source: dict[str, list[FeatureSpec]] = {}
+    for spec in specs:
+        by_source.setdefault(spec.variant_source, []).append(spec)
+    options = load_options(folder, [s.attribute for s in by_source.get("options", [])])
+    for spec in by_source.get("options", []):
+        result[spec.attribute] = options.get(spec.attribute, [])
+    record_specs = by_source.get("records", [])
+    records = load_records(
+        folder, {s.reference_entity or "" for s in record_specs}, mapping.record_label
+    )
+    for spec in record_specs:
+        result[spec.attribute] = records.get(spec.reference_entity or "", [])
+    value_specs = by_source.get("values", [])
+    if value_specs:
+        seen: dict[str, dict[str, dict[str, str]]] = {s.attribute: {} for s in value_specs}
+        for dataset in (PRODUCTS, PRODUCT_MODELS):
+            for row in read_rows(folder, dataset):
+                values = row.get("values") or {}
+                for spec in value_specs:
+                    if spec.attribute in values:
+                        for code, labels in collect_variant_values(spec, values, converter).items():
+                            seen[spec.attribute].setdefault(code, labels)
+        for spec in value_specs:
+            found = seen[spec.attribute]
+            if spec.feature_type == "N":
+                codes = sorted(found, key=lambda c: (float(c), c))
+            else:
+                codes = sorted(found)
+            result[spec.attribute] = [VariantDef(code, found[code]) for code in codes]
+    return result
+
+
+class FeatureSync:
+    def __init__(
+        self,
+        hook: CsCartHook,
+        store: StateStore,
+        target: str,
+        languages: Languages,
+        mapping: CsCartMapping,
+        complete: bool = True,
+    ) -> None:
+        self.hook = hook
+        self.store = store
+        self.target = target
+        self.languages = languages
+        self.mapping = mapping
+        self.complete = complete  # a complete read: every record and value is staged
+        self.result = StageResult()
+        self.ids = {k: int(v) for k, v in store.remote_ids(target, FEATURE).items()}
+        self.variant_ids = {k: int(v) for k, v in store.remote_ids(target, FEATURE_VARIANT).items()}
+
+    # -- rebuilding the id map -----------------------------------------------------------
+    def _shop_features(self) -> tuple[dict[str, int], dict[tuple[str, str], int], set[int]]:
+        """The shop's features by feature_code, and by (type, base-language name): to find
+        features a lost id map forgot, and to notice features deleted in the shop."""
+        by_code: dict[str, int] = {}
+        by_name: dict[tuple[str, str], int] = {}
+        every: set[int] = set()
+        for page in self.hook.iter_pages(
+            "features",
+            "features",
+            {"lang_code": self.languages.base_lang},
+            self.mapping.page_size,
+        ):
+            for item in page:
+                feature_id = int(item["feature_id"])
+                every.add(feature_id)
+                if item.get("feature_code"):
+                    by_code.setdefault(str(item["feature_code"]), feature_id)
+                name = (str(item.get("feature_type")), str(item.get("description", "")).lower())
+                by_name.setdefault(name, feature_id)
+        return by_code, by_name, every
+
+    def _variants(self, feature_id: int, lang: str) -> dict[int, str]:
+        """The feature's variants in CS-Cart, id → name in `lang`."""
+        _, body = self.hook.send("GET", f"features/{feature_id}", params={"lang_code": lang})
+        variants = (body or {}).get("variants") or {}
+        items = variants.values() if isinstance(variants, dict) else variants
+        return {int(v["variant_id"]): str(v.get("variant", "")) for v in items}
+
+    # -- one feature -----------------------------------------------------------------------
+    def _sync_guarded(
+        self,
+        spec: FeatureSpec,
+        variants: list[VariantDef],
+        symbol: str,
+        feature_id: int | None,
+        own: dict[str, int],
+    ) -> dict[str, Any]:
+        """A feature deleted in the shop since (404) is created again, with new variants."""
+        outcome = self._sync_one(spec, variants, symbol, feature_id, own)
+        if outcome["status"] == "failed" and outcome.get("http_status") == 404 and feature_id:
+            log.warning(
+                "feature %s (id %s) is gone from CS-Cart: creating it", spec.attribute, feature_id
+            )
+            self.store.forget_remote_ids(self.target, FEATURE, [spec.attribute])
+            stale = [f"{spec.attribute}/{code}" for code in own]
+            self.store.forget_remote_ids(self.target, FEATURE_VARIANT, stale)
+            outcome = self._sync_one(spec, variants, symbol, None, {})
+            outcome["removed_keys"] = sorted(set(outcome["removed_keys"]) | set(stale))
+        return outcome
+
+    def _sync_one(
+        self,
+        spec: FeatureSpec,
+        variants: list[VariantDef],
+        symbol: str,
+        feature_id: int | None,
+        own: dict[str, int],
+    ) -> dict[str, Any]:
+        """`own`: the variant ids the id map holds for this feature, by variant code."""
+        attribute = spec.attribute
+        base, base_lang = self.languages.base, self.languages.base_lang
+        core = feature_core(spec, variants, base, self.mapping, symbol)
+        texts = {
+            lang: feature_texts(spec, variants, locale, base)
+            for lang, locale in self.languages.others().items()
+        }
+        core_hash = payload_hash(core)
+        text_hashes = {lang: payload_hash(body) for lang, body in texts.items()}
+        known = self.store.hashes(self.target, FEATURE, [attribute])
+        known_texts = self.store.hashes(
+            self.target, FEATURE_TEXT, [f"{attribute}|{lang}" for lang in texts]
+        )
+        codes = [v.code for v in variants]
+        vids = {code: own[code] for code in codes if code in own}
+        gone: list[str] = []
+        if spec.variant_source == "options":  # the options are complete: a missing one is gone
+            gone = [code for code in own if code not in set(codes)]
+        removed = {own[code] for code in gone}
+        outcome: dict[str, Any] = {
+            "attribute": attribute,
+            "id": feature_id,
+            "removed_keys": [f"{attribute}/{code}" for code in gone],
+        }
+        changed_core = feature_id is None or known.get(attribute) != core_hash
+        changed_texts = [
+            lang for lang in texts if known_texts.get(f"{attribute}|{lang}") != text_hashes[lang]
+        ]
+        # A partial read (delta) stages only the records and values its products use: such a
+        # feature is written only to add the variants it lacks, and its hashes stay those
+        # of the last complete read.
+        partial = not self.complete and spec.variant_source in ("records", "values")
+        if partial and feature_id is not None:
+            changed_core = len(vids) < len(set(codes))
+            changed_texts = list(texts) if changed_core else []
+        if not changed_core and not changed_texts and len(vids) == len(set(codes)):
+            outcome.update(status="unchanged", vids=vids, hashes={}, text_hashes={})
+            return outcome
+        base_names = {v["code"]: v["variant"] for v in core.get("variants", [])}
+        try:
+            if feature_id is None:
+                body = {k: v for k, v in core.items() if k != "variants"}
+                if spec.has_variants:
+                    body["variants"] = [
+                        {"variant": v["variant"], "position": v["position"]}
+                        for v in core["variants"]
+                    ]
+                _, answer = self.hook.send("POST", "features", {**body, "lang_code": base_lang})
+                feature_id = int(answer["feature_id"])
+                outcome["id"] = feature_id
+                status = "created"
+                kept: dict[int, str] = {}
+                if spec.has_variants:
+                    shop = self._variants(feature_id, base_lang)
+                    vids = _adopt(vids, base_names, shop)
+                # CS-Cart copied the base texts into every language: write the others.
+                changed_texts = [
+                    lang for lang, body in texts.items() if _differs(body, core, spec.has_variants)
+                ]
+            else:
+                writes = 0
+                kept = {}
+                if spec.has_variants:
+                    shop = self._variants(feature_id, base_lang)
+                    vids = _adopt(vids, base_names, shop)
+                    ours = set(vids.values())
+                    kept = {vid: name for vid, name in shop.items() if vid not in ours | removed}
+                    if any(code not in vids for code in codes):
+                        changed_core = True  # a variant to add (or one deleted in the shop)
+                if changed_core:
+                    new_codes = [code for code in codes if code not in vids]
+                    body = {k: v for k, v in core.items() if k != "variants"}
+                    if spec.has_variants:
+                        body["variants"] = _variant_items(core["variants"], vids, kept)
+                    self.hook.send(
+                        "PUT", f"features/{feature_id}", {**body, "lang_code": base_lang}
+                    )
+                    writes += 1
+                    if new_codes:
+                        vids = _adopt(vids, base_names, self._variants(feature_id, base_lang))
+                        # New variants carry their base name in every language.
+                        for lang, body in texts.items():
+                            if lang not in changed_texts and any(
+                                v["code"] in new_codes and v["variant"] != base_names[v["code"]]
+                                for v in body["variants"]
+                            ):
+                                changed_texts.append(lang)
+                writes += len(changed_texts)
+                status = "updated" if writes else "unchanged"
+            missing = [code for code in codes if code not in vids]
+            if spec.has_variants and missing:
+                raise _Refused(
+                    "variants", f"CS-Cart kept no variant for {', '.join(sorted(missing)[:5])}"
+                )
+            for lang in changed_texts:
+                body = dict(texts[lang])
+                if spec.has_variants:
+                    names = kept and self._variants(feature_id, lang)
+                    lang_kept = {vid: names.get(vid, kept[vid]) for vid in kept} if kept else {}
+                    body["variants"] = _variant_items(texts[lang]["variants"], vids, lang_kept)
+                self.hook.send(
+                    "PUT",
+                    f"features/{feature_id}",
+                    {**body, "feature_type": spec.feature_type, "lang_code": lang},
+                )
+        except ApiError as exc:
+            field_name, reason = refusal(exc)
+            outcome.update(
+                status="failed",
+                field=field_name or "feature",
+                reason=reason,
+                vids=vids,
+                http_status=exc.status,
+            )
+            return outcome
+        except _Refused as exc:
+            outcome.update(status="failed", field=exc.field, reason=exc.reason, vids=vids)
+            return outcome
+        outcome.update(
+            status=status,
+            vids=vids,
+            hashes={} if partial else {attribute: core_hash},
+            text_hashes={}
+            if partial
+            else {f"{attribute}|{lang}": h for lang, h in text_hashes.items()},
+        )
+        return outcome
+
+    def _record(self, outcome: dict[str, Any]) -> None:
+        attribute = outcome["attribute"]
+        if outcome.get("id") is not None:
+            self.ids[attribute] = outcome["id"]
+            self.store.save_remote_ids(self.target, FEATURE, {attribute: str(outcome["id"])})
+        vids = {f"{attribute}/{code}": vid for code, vid in (outcome.get("vids") or {}).items()}
+        if vids:
+            self.variant_ids.update(vids)
+            self.store.save_remote_ids(
+                self.target, FEATURE_VARIANT, {k: str(v) for k, v in vids.items()}
+            )
+        if outcome["status"] == "failed":
+            self.result.fail(FEATURE, f"feature {attribute}", outcome["field"], outcome["reason"])
+            return
+        if outcome["removed_keys"]:
+            self.store.forget_remote_ids(self.target, FEATURE_VARIANT, outcome["removed_keys"])
+            for key in outcome["removed_keys"]:
+                self.variant_ids.pop(key, None)
+        self.store.save(self.target, FEATURE, outcome["hashes"])
+        self.store.save(self.target, FEATURE_TEXT, outcome["text_hashes"])
+        self.result.add(FEATURE, outcome["status"])
+
+    def sync(
+        self,
+        specs: list[FeatureSpec],
+        variants: dict[str, list[VariantDef]],
+        converter: UnitConverter,
+    ) -> StageResult:
+        by_code, by_name, existing = self._shop_features()
+        missing = [attribute for attribute, fid in self.ids.items() if fid not in existing]
+        if missing:
+            # Deleted in the shop since: create them again (products, whose payloads name
+            # the new ids, are then sent again too).
+            log.warning("features %s are gone from CS-Cart: creating them again", missing)
+            self.store.forget_remote_ids(self.target, FEATURE, missing)
+            stale = [k for k in self.variant_ids if k.split("/", 1)[0] in set(missing)]
+            self.store.forget_remote_ids(self.target, FEATURE_VARIANT, stale)
+            for attribute in missing:
+                del self.ids[attribute]
+            for key in stale:
+                del self.variant_ids[key]
+        work = []
+        for spec in specs:
+            self.result.add(FEATURE, "read")
+            feature_id = self.ids.get(spec.attribute)
+            if feature_id is None:
+                name = feature_core(spec, [], self.languages.base, self.mapping)["description"]
+                feature_id = by_code.get(spec.feature_code) or by_name.get(
+                    (spec.feature_type, name.lower())
+                )
+            symbol = ""
+            if spec.metric_family and spec.metric_unit:
+                symbol = converter.symbols.get((spec.metric_family, spec.metric_unit), "")
+            prefix = f"{spec.attribute}/"
+            own = {
+                key[len(prefix) :]: vid
+                for key, vid in self.variant_ids.items()
+                if key.startswith(prefix)
+            }
+            work.append((spec, variants.get(spec.attribute, []), symbol, feature_id, own))
+        with ThreadPoolExecutor(max_workers=self.hook.max_concurrency) as pool:
+            for outcome in pool.map(lambda item: self._sync_guarded(*item), work):
+                self._record(outcome)
+        self.result.extra["variants"] = sum(len(v) for v in variants.values())
+        return self.result
+
+
+class _Refused(Exception):
+    def __init__(self, field_name: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field_name
+        self.reason = reason
+
+
+def _adopt(vids: dict[str, int], names: dict[str, str], shop: dict[int, str]) -> dict[str, int]:
+    """Variant ids for the codes that lack one, by the shop variant of the same name (CS-Cart
+    itself reuses a same-named variant instead of adding another)."""
+    by_name: dict[str, int] = {}
+    for vid, name in sorted(shop.items()):
+        by_name.setdefault(name.strip().lower(), vid)
+    result = {code: vid for code, vid in vids.items() if vid in shop}
+    for code, name in names.items():
+        if code not in result and name.strip().lower() in by_name:
+            result[code] = by_name[name.strip().lower()]
+    return result
+
+
+def _variant_items(
+    variants: list[dict[str, Any]], vids: dict[str, int], kept: dict[int, str]
+) -> list[dict[str, Any]]:
+    """A feature PUT's complete variant list: ours (with ids once known), then the shop's
+    others, named as they are, so that none of them is lost."""
+    items = []
+    for variant in variants:
+        item = {"variant": variant["variant"]}
+        if "position" in variant:
+            item["position"] = variant["position"]
+        if variant["code"] in vids:
+            item["variant_id"] = vids[variant["code"]]
+        items.append(item)
+    items.extend({"variant_id": vid, "variant": name} for vid, name in sorted(kept.items()))
+    return items
+
+
+def _differs(texts: dict[str, Any], core: dict[str, Any], with_variants: bool) -> bool:
+    if texts["description"] != core["description"]:
+        return True
+    if not with_variants:
+        return False
+    base = {v["code"]: v["variant"] for v in core["variants"]}
+    return any(base.get(v["code"]) != v["variant"] for v in texts["variants"])
+
+
+def sync_features(
+    hook: CsCartHook,
+    store: StateStore,
+    target: str,
+    folder: Any,
+    languages: Languages,
+    mapping: CsCartMapping,
+    complete_read: bool = True,
+) -> StageResult:
+    """`complete_read`: a full read, whose staged records and values are all there are."""
+    _, specs, converter = plan(folder, mapping)
+    variants = variant_definitions(folder, specs, mapping, converter)
+    sync = FeatureSync(hook, store, target, languages, mapping, complete_read)
+    return sync.sync(specs, variants, converter)

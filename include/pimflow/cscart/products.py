@@ -1,0 +1,425 @@
+"""The products stage: staged products mapped and written, one product per call chain.
+
+CS-Cart has no bulk endpoint, so products are written with bounded concurrency (a thread
+pool of the connection's `max_concurrency`, which the hook's semaphore also enforces), a
+chunk at a time so memory stays bounded. Per product, only the parts whose hash changed are
+sent: the language-neutral core, the base language's texts and the images together in one
+`PUT`, then one `PUT` per other language whose texts changed. A new product is one `POST`
+(its base texts land in every language) plus a `PUT` per language whose texts differ.
+
+Before writing, products the id map does not know are looked up in CS-Cart by product
+code: one listing of the whole shop when that is fewer calls than one search per product.
+So a lost state store costs some reads, never a duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from pimflow.akeneo.datasets import CATEGORIES, PRODUCTS
+from pimflow.akeneo.values import ASSET_TYPES
+from pimflow.cscart.categories import CategorySync
+from pimflow.cscart.config import CsCartMapping
+from pimflow.cscart.features import plan
+from pimflow.cscart.mapping import (
+    UNCLASSIFIED_KEY,
+    MappedProduct,
+    MappingError,
+    ProductContext,
+    map_product,
+    merge_bodies,
+    product_key,
+)
+from pimflow.cscart.upload import (
+    CATEGORY,
+    FEATURE,
+    FEATURE_VARIANT,
+    PRODUCT,
+    PRODUCT_IMAGES,
+    PRODUCT_TEXT,
+    Languages,
+    StageResult,
+    load_assets,
+    load_media,
+)
+from pimflow.hooks.base import ApiError
+from pimflow.hooks.cscart import CsCartHook, refusal
+from pimflow.staging import read_rows
+from pimflow.state import StateStore, payload_hash
+
+log = logging.getLogger(__name__)
+
+CHUNK = 200  # products mapped, compared and written per round
+IMAGE = "image"
+
+
+def build_context(
+    hook: CsCartHook,
+    store: StateStore,
+    target: str,
+    folder: Any,
+    structure: Mapping[str, Any],
+    languages: Languages,
+    mapping: CsCartMapping,
+    urls: Any,
+) -> tuple[ProductContext, list[str]]:
+    """Everything mapping needs, from the staged structure and the id map; and warnings
+    about features the features stage could not write (their values are not sent)."""
+    attributes, specs, converter = plan(folder, mapping)
+    feature_ids = {k: int(v) for k, v in store.remote_ids(target, FEATURE).items()}
+    warnings = []
+    kept_specs = []
+    for spec in specs:
+        if spec.attribute in feature_ids:
+            kept_specs.append(spec)
+        else:
+            warnings.append(spec.attribute)
+    category_ids = {k: int(v) for k, v in store.remote_ids(target, CATEGORY).items()}
+    order = {row["code"]: index for index, row in enumerate(read_rows(folder, CATEGORIES))}
+    families = {
+        row.get("reference_data_name") or ""
+        for code, row in attributes.items()
+        if code in mapping.image_attributes and row["type"] in ASSET_TYPES
+    }
+    ctx = ProductContext(
+        channel=structure["channel"],
+        languages=languages.by_locale,
+        base=languages.base,
+        mapping=mapping,
+        attributes=attributes,
+        features=kept_specs,
+        feature_ids=feature_ids,
+        variant_ids={k: int(v) for k, v in store.remote_ids(target, FEATURE_VARIANT).items()},
+        category_ids={k: v for k, v in category_ids.items() if k in order},
+        category_order=order,
+        converter=converter,
+        media=load_media(folder, urls) if mapping.image_attributes else {},
+        assets=load_assets(
+            folder, families, mapping.asset_file_attribute, languages.base, structure["channel"]
+        ),
+        unclassified_id=category_ids.get(UNCLASSIFIED_KEY) if mapping.unclassified else None,
+    )
+    return ctx, warnings
+
+
+@dataclass
+class _Plan:
+    """One product's writes: which parts changed since they last landed."""
+
+    mapped: MappedProduct
+    product_id: int | None
+    core_hash: str
+    text_hashes: dict[str, str]  # lang -> hash
+    image_hash: str
+    send_core: bool
+    send_images: bool
+    send_texts: list[str]  # languages whose texts changed
+
+
+@dataclass
+class _Outcome:
+    key: str
+    identifier: str
+    product_id: int | None = None
+    status: str = "unchanged"  # created, updated, unchanged, failed
+    images: str = ""  # created, updated or "" (not sent)
+    hashes: dict[str, dict[str, str]] = field(default_factory=dict)  # entity -> key -> hash
+    error: tuple[str, str] | None = None
+
+
+class ProductUploader:
+    def __init__(
+        self,
+        hook: CsCartHook,
+        store: StateStore,
+        target: str,
+        ctx: ProductContext,
+        chunk_size: int = CHUNK,
+    ) -> None:
+        self.hook = hook
+        self.store = store
+        self.target = target
+        self.ctx = ctx
+        self.mapping = ctx.mapping
+        self.chunk_size = chunk_size
+        self.result = StageResult()
+        self.ids = {k: int(v) for k, v in store.remote_ids(target, PRODUCT).items()}
+        self.lookups = 0
+
+    # -- before writing --------------------------------------------------------------------
+    def prepare(
+        self, products: Iterable[Mapping[str, Any]], unclassified: Callable[[], int | None]
+    ) -> None:
+        """One pass over the staged products: find those the id map lacks in CS-Cart, and
+        have the fallback category made if a product is in no category of the tree."""
+        unknown: dict[str, str] = {}
+        homeless = False
+        for product in products:
+            key = product_key(product)
+            if key not in self.ids and product.get("identifier"):
+                unknown[str(product["identifier"]).lower()] = key
+            if not homeless:
+                homeless = not any(
+                    c in self.ctx.category_ids for c in product.get("categories") or ()
+                )
+        if homeless and self.ctx.unclassified_id is None:
+            self.ctx.unclassified_id = unclassified()
+        self.resolve_unknown(unknown)
+
+    def resolve_unknown(self, unknown: dict[str, str]) -> int:
+        """Find products the id map lacks (lower-cased code -> key) in CS-Cart by product
+        code (case-blind, as CS-Cart compares); return how many were found."""
+        if not unknown:
+            return 0
+        total = self.hook.total("products")
+        if total == 0:
+            return 0
+        page_size = self.mapping.page_size
+        found: dict[str, list[int]] = {}
+        if len(unknown) >= math.ceil(total / page_size):
+            for page in self.hook.iter_pages("products", "products", None, page_size):
+                for item in page:
+                    code = str(item.get("product_code") or "").lower()
+                    if code in unknown:
+                        found.setdefault(code, []).append(int(item["product_id"]))
+        else:
+            with ThreadPoolExecutor(max_workers=self.hook.max_concurrency) as pool:
+                for code, ids in pool.map(self._search_code, sorted(unknown)):
+                    if ids:
+                        found[code] = ids
+        adopted = {}
+        for code, ids in found.items():
+            if len(ids) > 1:
+                log.warning(
+                    "CS-Cart has %d products with code %s (%s): using the first",
+                    len(ids),
+                    code,
+                    sorted(ids),
+                )
+            adopted[unknown[code]] = min(ids)
+        self.ids.update(adopted)
+        self.store.save_remote_ids(self.target, PRODUCT, {k: str(v) for k, v in adopted.items()})
+        self.lookups = len(unknown)
+        return len(adopted)
+
+    def _search_code(self, code: str) -> tuple[str, list[int]]:
+        """`pcode` is a LIKE search: compare the codes it finds exactly."""
+        ids = []
+        for page in self.hook.iter_pages(
+            "products", "products", {"pcode": code}, self.mapping.page_size
+        ):
+            ids += [
+                int(item["product_id"])
+                for item in page
+                if str(item.get("product_code") or "").lower() == code
+            ]
+        return code, ids
+
+    # -- planning --------------------------------------------------------------------------
+    def _plan_chunk(self, products: list[Mapping[str, Any]]) -> list[_Plan]:
+        mapped: list[MappedProduct] = []
+        for product in products:
+            self.result.add(PRODUCT, "read")
+            identifier = str(product.get("identifier") or product.get("uuid") or "?")
+            try:
+                mapped.append(map_product(product, self.ctx))
+            except MappingError as exc:
+                self.result.fail(PRODUCT, identifier, exc.field, exc.reason)
+        keys = [m.key for m in mapped]
+        base_lang = self.ctx.base_lang
+        core_known = self.store.hashes(self.target, PRODUCT, keys)
+        image_known = self.store.hashes(self.target, PRODUCT_IMAGES, keys)
+        text_known = self.store.hashes(
+            self.target,
+            PRODUCT_TEXT,
+            [f"{m.key}|{lang}" for m in mapped for lang in m.texts],
+        )
+        plans = []
+        for item in mapped:
+            core_hash = payload_hash(item.core)
+            text_hashes = {lang: payload_hash(body) for lang, body in item.texts.items()}
+            image_hash = payload_hash(item.image_digest)
+            product_id = self.ids.get(item.key)
+            send_texts = [
+                lang
+                for lang, digest in text_hashes.items()
+                if text_known.get(f"{item.key}|{lang}") != digest
+            ]
+            plan = _Plan(
+                mapped=item,
+                product_id=product_id,
+                core_hash=core_hash,
+                text_hashes=text_hashes,
+                image_hash=image_hash,
+                send_core=core_known.get(item.key) != core_hash,
+                send_images=image_known.get(item.key) != image_hash,
+                send_texts=send_texts,
+            )
+            if product_id is not None and not (plan.send_core or plan.send_images or send_texts):
+                self.result.add(PRODUCT, "unchanged")
+                if item.image_digest:
+                    self.result.add(IMAGE, "read")
+                    self.result.add(IMAGE, "unchanged")
+                continue
+            if base_lang not in item.texts:
+                self.result.fail(PRODUCT, item.identifier, "lang_code", "no base texts")
+                continue
+            plans.append(plan)
+        return plans
+
+    # -- writing ---------------------------------------------------------------------------
+    def _write(self, plan: _Plan) -> _Outcome:
+        item = plan.mapped
+        outcome = _Outcome(item.key, item.identifier, plan.product_id)
+        try:
+            if plan.product_id is not None:
+                try:
+                    self._update(plan, outcome)
+                    return outcome
+                except ApiError as exc:
+                    if exc.status != 404:
+                        raise
+                # Deleted in CS-Cart since: find it by code again, else create it.
+                log.warning("product %s is gone from CS-Cart (id %s)", item.key, plan.product_id)
+                outcome.product_id = None
+                _, ids = self._search_code(item.identifier.lower())
+                if ids:
+                    plan.product_id = min(ids)
+                    plan.send_core = plan.send_images = True
+                    plan.send_texts = list(item.texts)
+                    self._update(plan, outcome)
+                    return outcome
+            self._create(plan, outcome)
+        except ApiError as exc:
+            outcome.status = "failed"
+            field_name, reason = refusal(exc)
+            if not field_name and "image" in reason and item.image_digest:
+                field_name = "main_pair"  # CS-Cart could not take one of the images
+            outcome.error = (field_name, reason)
+        return outcome
+
+    def _create(self, plan: _Plan, outcome: _Outcome) -> None:
+        item = plan.mapped
+        base_lang = self.ctx.base_lang
+        amount = None if self.mapping.amount_attribute else self.mapping.amount_default
+        _, answer = self.hook.send("POST", "products", item.create_body(base_lang, amount))
+        outcome.product_id = int(answer["product_id"])
+        outcome.status = "created"
+        outcome.images = "created" if item.image_digest else ""
+        outcome.hashes = {
+            PRODUCT: {item.key: plan.core_hash},
+            PRODUCT_IMAGES: {item.key: plan.image_hash},
+            PRODUCT_TEXT: {f"{item.key}|{base_lang}": plan.text_hashes[base_lang]},
+        }
+        base_texts = item.texts[base_lang]
+        for lang, body in item.texts.items():
+            if lang == base_lang:
+                continue
+            if body != base_texts:  # CS-Cart wrote the base texts into every language
+                self.hook.send("PUT", f"products/{outcome.product_id}", {**body, "lang_code": lang})
+            outcome.hashes[PRODUCT_TEXT][f"{item.key}|{lang}"] = plan.text_hashes[lang]
+
+    def _update(self, plan: _Plan, outcome: _Outcome) -> None:
+        item = plan.mapped
+        base_lang = self.ctx.base_lang
+        product_id = plan.product_id
+        parts: list[Mapping[str, Any]] = []
+        if plan.send_core:
+            parts.append(item.core)
+        if base_lang in plan.send_texts:
+            parts.append(item.texts[base_lang])
+        if plan.send_images:
+            parts.append(item.images)
+        outcome.hashes = {PRODUCT: {}, PRODUCT_IMAGES: {}, PRODUCT_TEXT: {}}
+        if parts:
+            body = merge_bodies(*parts)
+            body["lang_code"] = base_lang
+            self.hook.send("PUT", f"products/{product_id}", body)
+            outcome.product_id = product_id
+            outcome.status = "updated"
+            outcome.hashes[PRODUCT][item.key] = plan.core_hash
+            outcome.hashes[PRODUCT_IMAGES][item.key] = plan.image_hash
+            outcome.hashes[PRODUCT_TEXT][f"{item.key}|{base_lang}"] = plan.text_hashes[base_lang]
+            if plan.send_images:
+                outcome.images = "updated"
+        if not plan.send_images and item.image_digest:
+            outcome.images = "unchanged"
+        for lang in plan.send_texts:
+            if lang == base_lang:
+                continue
+            self.hook.send("PUT", f"products/{product_id}", {**item.texts[lang], "lang_code": lang})
+            outcome.product_id = product_id
+            outcome.status = "updated"
+            outcome.hashes[PRODUCT_TEXT][f"{item.key}|{lang}"] = plan.text_hashes[lang]
+
+    def _record(self, outcome: _Outcome) -> None:
+        if outcome.product_id is not None:
+            self.ids[outcome.key] = outcome.product_id
+            self.store.save_remote_ids(self.target, PRODUCT, {outcome.key: str(outcome.product_id)})
+        for entity, hashes in outcome.hashes.items():
+            if hashes:
+                self.store.save(self.target, entity, hashes)
+        if outcome.images:
+            self.result.add(IMAGE, "read")
+            self.result.add(IMAGE, outcome.images)
+        if outcome.status == "failed":
+            field_name, reason = outcome.error or ("", "")
+            self.result.fail(PRODUCT, outcome.identifier, field_name, reason)
+        else:
+            self.result.add(PRODUCT, outcome.status)
+
+    # -- the run ---------------------------------------------------------------------------
+    def upload(self, products: Iterable[Mapping[str, Any]]) -> StageResult:
+        with ThreadPoolExecutor(max_workers=self.hook.max_concurrency) as pool:
+            for chunk in _chunks(products, self.chunk_size):
+                plans = self._plan_chunk(chunk)
+                for outcome in pool.map(self._write, plans):
+                    self._record(outcome)
+        self.result.extra["lookups"] = self.lookups
+        return self.result
+
+
+def _chunks(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def sync_products(
+    hook: CsCartHook,
+    store: StateStore,
+    target: str,
+    folder: Any,
+    structure: Mapping[str, Any],
+    languages: Languages,
+    mapping: CsCartMapping,
+    urls: Any,
+) -> StageResult:
+    """Map and write every staged product (simple and variant)."""
+    ctx, missing_features = build_context(
+        hook, store, target, folder, structure, languages, mapping, urls
+    )
+    uploader = ProductUploader(hook, store, target, ctx)
+    for attribute in missing_features:
+        uploader.result.errors.append(
+            {
+                "product": f"feature {attribute}",
+                "field": attribute,
+                "reason": "the feature is not in CS-Cart (see the features stage): "
+                "its values were not sent",
+            }
+        )
+    categories = CategorySync(hook, store, target, languages, mapping)
+    uploader.prepare(read_rows(folder, PRODUCTS), categories.unclassified)
+    result = uploader.upload(read_rows(folder, PRODUCTS))
+    result.errors[:0] = categories.result.errors
+    for entity, counts in categories.result.counts.items():
+        for key, n in counts.items():
+            result.add(entity, key, n)
+    return result

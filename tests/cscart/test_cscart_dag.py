@@ -1,0 +1,58 @@
+"""One run of the DAG akeneo_to_cscart through the airflow CLI brings the demo catalog into
+the CS-Cart sandbox: checked item by item through both sandboxes' own APIs. Then the upload
+stages run again on that run's staged data and state store: they write nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from airflow.sdk import ObjectStoragePath
+
+from pimflow.bench.cscart import upload_catalog
+from tests.cscart.expectations import FEATURES, AkeneoCatalog, check_shop
+from tests.cscart.shop_reader import API_KEY, ShopReader
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_dag_run_syncs_the_catalog_and_a_second_pass_writes_nothing(
+    cscart_sandboxes, run_cscart_dag, cscart_home, pimflow_env
+):
+    shop = ShopReader(cscart_sandboxes["cscart"].url)
+    code, report = run_cscart_dag()
+    assert code == 0, report and report.get("failed_stages")
+    assert report["status"] == "success"
+    assert report["calls"]["target"] == shop.stats()["total"]  # every call is accounted for
+    assert report["errors"] == []
+
+    catalog = AkeneoCatalog(cscart_sandboxes["akeneo"].url)
+    figures = check_shop(catalog, shop)
+
+    counts = report["counts"]
+    assert figures["products"] == len(catalog.products)
+    assert counts["product"]["read"] == len(catalog.products) == report["read"]["products"]
+    assert counts["product"]["created"] == len(catalog.products)
+    assert counts["feature"]["created"] == len(FEATURES)
+    in_tree = [c for c in catalog.categories if c != catalog.tree and catalog.in_tree(c)]
+    # Every product is in the tree: no fallback category was needed, so none was made.
+    assert counts["category"]["created"] == len(in_tree)
+    assert counts["variation_group"]["created"] == figures["groups"] > 0
+    with_images = sum(1 for item in catalog.products if catalog.images(item))
+    assert counts["image"]["created"] == with_images > 0
+
+    # Secrets stay out of the report and the log.
+    assert API_KEY not in json.dumps(report)
+    assert API_KEY not in (cscart_home / "airflow.log").read_text()
+
+    # The same staged data and state again: nothing to write.
+    pimflow_env(cscart_home, cscart_sandboxes)
+    structure = report["stages"]["akeneo.structure"]
+    shop.reset_stats()
+    results = upload_catalog(ObjectStoragePath(structure["folder"]), structure)
+    assert shop.writes() == {}
+    for stage, summary in results.items():
+        assert summary["errors"] == [], stage
+        for entity, entity_counts in summary["counts"].items():
+            assert entity_counts["created"] == entity_counts["updated"] == 0, (stage, entity)
+    assert results["products"]["counts"]["product"]["unchanged"] == len(catalog.products)
