@@ -20,11 +20,12 @@ Connections: `akeneo_default`, `cscart_default`. Mapping: `PIMFLOW_CSCART_MAPPIN
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Param, dag
+from airflow.sdk import dag
 
 from pimflow.cscart.config import load_mapping
 from pimflow.pipeline.cscart import UPLOAD_STAGES, cscart_group
 from pimflow.pipeline.extraction import extraction_group
+from pimflow.pipeline.params import extraction_params
 from pimflow.pipeline.report import report_task
 
 # Validated while Airflow parses this file: a wrong mapping is an import error naming the
@@ -41,36 +42,7 @@ load_mapping()
     tags=["pimflow", "akeneo", "cscart"],
     doc_md=__doc__,
     default_args={"owner": "pimflow", "retries": 2, "retry_delay": pendulum.duration(seconds=30)},
-    params={
-        "mode": Param(
-            "full",
-            enum=["full", "delta"],
-            description="full: every product; delta: those updated in the run's interval "
-            "(or since the last successful run)",
-        ),
-        "channel": Param("ecommerce", type="string", minLength=1, description="Akeneo channel"),
-        "locales": Param(
-            [],
-            type="array",
-            items={"type": "string"},
-            description="Akeneo locales to sync (empty: every locale of the channel)",
-        ),
-        "families": Param(
-            [],
-            type="array",
-            items={"type": "string"},
-            description="Akeneo families to sync (empty: all, and products without a family)",
-        ),
-        "product_limit": Param(
-            None,
-            type=["null", "integer"],
-            minimum=1,
-            description="Read about this many products at most (for trying things out)",
-        ),
-        "partitions": Param(
-            4, type="integer", minimum=1, maximum=32, description="Parallel reads of products"
-        ),
-    },
+    params=extraction_params(),
 )
 def akeneo_to_cscart() -> None:
     extracted = extraction_group()

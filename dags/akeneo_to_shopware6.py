@@ -23,6 +23,7 @@ import pendulum
 from airflow.sdk import Param, dag
 
 from pimflow.pipeline.extraction import extraction_group
+from pimflow.pipeline.params import extraction_params
 from pimflow.pipeline.report import report_task
 from pimflow.pipeline.shopware6 import UPLOAD_STAGES, shopware6_group
 from pimflow.shopware6.config import load_mapping
@@ -42,50 +43,11 @@ load_mapping()
     doc_md=__doc__,
     default_args={"owner": "pimflow", "retries": 2, "retry_delay": pendulum.duration(seconds=30)},
     params={
-        "mode": Param(
-            "full",
-            enum=["full", "delta"],
-            description="full: every product; delta: those updated in the run's interval "
-            "(or since the last successful run)",
-        ),
-        "channel": Param("ecommerce", type="string", minLength=1, description="Akeneo channel"),
-        "locales": Param(
-            [],
-            type="array",
-            items={"type": "string"},
-            description="Akeneo locales to sync (empty: every locale of the channel)",
-        ),
-        "families": Param(
-            [],
-            type="array",
-            items={"type": "string"},
-            description="Akeneo families to sync (empty: all, and products without a family)",
-        ),
-        "enabled_only": Param(
-            False,
-            type="boolean",
-            description="Read enabled products only (disabled ones then count as removed)",
-        ),
-        "min_completeness": Param(
-            None,
-            type=["null", "integer"],
-            minimum=0,
-            maximum=100,
-            description="Read only products at least this complete (%) on the channel's locales",
-        ),
-        "product_limit": Param(
-            None,
-            type=["null", "integer"],
-            minimum=1,
-            description="Read about this many products at most (for trying things out)",
-        ),
+        **extraction_params(),
         "dry_run": Param(
             False,
             type="boolean",
             description="Compute and report what would be written, and write nothing",
-        ),
-        "partitions": Param(
-            4, type="integer", minimum=1, maximum=32, description="Parallel reads of products"
         ),
     },
 )
