@@ -9,6 +9,8 @@ being read. Each task returns `{"calls", "counts", "errors", ...}` for the run r
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from airflow.sdk import TaskGroup, task
@@ -25,15 +27,26 @@ UPLOAD_STAGES = (
 )
 
 
-def _setup(conn_id: str, structure: dict[str, Any]):  # noqa: ANN202 - hook, mapping, languages
-    from pimflow.cscart.config import load_mapping
-    from pimflow.cscart.upload import load_languages
+@contextmanager
+def _connected(conn_id: str) -> Iterator[tuple[Any, Any, str]]:
+    """(hook, state store, target name) for one task; the store is closed afterwards."""
+    from pimflow.cscart.upload import target_name
     from pimflow.hooks.cscart import CsCartHook
 
-    mapping = load_mapping()
     hook = CsCartHook(conn_id)
-    languages = load_languages(hook, structure["locales"], mapping)
-    return hook, mapping, languages
+    store = state_store()
+    try:
+        yield hook, store, target_name(hook)
+    finally:
+        store.close()
+
+
+def _mapping_and_languages(hook: Any, structure: dict[str, Any]) -> tuple[Any, Any]:
+    from pimflow.cscart.config import load_mapping
+    from pimflow.cscart.upload import load_languages
+
+    mapping = load_mapping()
+    return mapping, load_languages(hook, structure["locales"], mapping)
 
 
 def _complete_read(structure: dict[str, Any]) -> bool:
@@ -49,16 +62,12 @@ def cscart_group(extracted: dict[str, Any], conn_id: str = CSCART_CONN_ID):  # n
         def categories(structure: dict[str, Any]) -> dict[str, Any]:
             """The channel's category tree, with its translations."""
             from pimflow.cscart.categories import sync_categories
-            from pimflow.cscart.upload import target_name
 
-            hook, mapping, languages = _setup(conn_id, structure)
-            store = state_store()
-            try:
+            with _connected(conn_id) as (hook, store, target):
+                mapping, languages = _mapping_and_languages(hook, structure)
                 result = sync_categories(
-                    hook, store, target_name(hook), run_folder(), structure, languages, mapping
+                    hook, store, target, run_folder(), structure, languages, mapping
                 )
-            finally:
-                store.close()
             return result.as_dict(hook.total_calls)
 
         @task
@@ -67,22 +76,12 @@ def cscart_group(extracted: dict[str, Any], conn_id: str = CSCART_CONN_ID):  # n
         ) -> dict[str, Any]:
             """One feature per mapped attribute, every variant kept."""
             from pimflow.cscart.features import sync_features
-            from pimflow.cscart.upload import target_name
 
-            hook, mapping, languages = _setup(conn_id, structure)
-            store = state_store()
-            try:
+            with _connected(conn_id) as (hook, store, target):
+                mapping, languages = _mapping_and_languages(hook, structure)
                 result = sync_features(
-                    hook,
-                    store,
-                    target_name(hook),
-                    run_folder(),
-                    languages,
-                    mapping,
-                    _complete_read(structure),
+                    hook, store, target, run_folder(), languages, mapping, _complete_read(structure)
                 )
-            finally:
-                store.close()
             return result.as_dict(hook.total_calls)
 
         @task
@@ -92,24 +91,12 @@ def cscart_group(extracted: dict[str, Any], conn_id: str = CSCART_CONN_ID):  # n
             """Products mapped and written with bounded concurrency; only what changed."""
             from pimflow.cscart.media import media_urls
             from pimflow.cscart.products import sync_products
-            from pimflow.cscart.upload import target_name
 
-            hook, mapping, languages = _setup(conn_id, structure)
-            store = state_store()
-            try:
-                with media_urls() as urls:
-                    result = sync_products(
-                        hook,
-                        store,
-                        target_name(hook),
-                        run_folder(),
-                        structure,
-                        languages,
-                        mapping,
-                        urls,
-                    )
-            finally:
-                store.close()
+            with _connected(conn_id) as (hook, store, target), media_urls() as urls:
+                mapping, languages = _mapping_and_languages(hook, structure)
+                result = sync_products(
+                    hook, store, target, run_folder(), structure, languages, mapping, urls
+                )
             return result.as_dict(hook.total_calls)
 
         @task
@@ -117,47 +104,35 @@ def cscart_group(extracted: dict[str, Any], conn_id: str = CSCART_CONN_ID):  # n
             """Products and categories gone from Akeneo: disabled, deleted or kept."""
             from pimflow.cscart.config import load_mapping
             from pimflow.cscart.removals import sync_removals
-            from pimflow.cscart.upload import target_name
-            from pimflow.hooks.cscart import CsCartHook
 
-            hook = CsCartHook(conn_id)
-            store = state_store()
-            try:
+            with _connected(conn_id) as (hook, store, target):
                 result = sync_removals(
                     hook,
                     store,
-                    target_name(hook),
+                    target,
                     run_folder(),
                     structure,
                     load_mapping(),
                     _complete_read(structure),
                 )
-            finally:
-                store.close()
             return result.as_dict(hook.total_calls)
 
         @task
         def variations(structure: dict[str, Any], removals: dict[str, Any]) -> dict[str, Any]:
             """Product models as variation groups of their variant products."""
             from pimflow.cscart.config import load_mapping
-            from pimflow.cscart.upload import target_name
             from pimflow.cscart.variations import sync_variations
-            from pimflow.hooks.cscart import CsCartHook
 
-            hook = CsCartHook(conn_id)
-            store = state_store()
-            try:
+            with _connected(conn_id) as (hook, store, target):
                 result = sync_variations(
                     hook,
                     store,
-                    target_name(hook),
+                    target,
                     run_folder(),
                     structure,
                     load_mapping(),
                     _complete_read(structure),
                 )
-            finally:
-                store.close()
             return result.as_dict(hook.total_calls)
 
         staged = extracted["structure"]
