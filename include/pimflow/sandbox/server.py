@@ -6,7 +6,8 @@ the switches every sandbox has (latency, concurrency and rate limits, injected 5
 dropped connections), so a test or a benchmark can make any API slow or flaky on demand.
 
 The switches can be changed while the server runs, in-process (`server.switches`) or over
-HTTP (`GET`/`PATCH /_sandbox/switches`), and `/_sandbox/stats` counts the calls per route,
+HTTP (`GET`/`PATCH /_sandbox/switches`), and `/_sandbox/stats` counts the calls per route
+(and `peak_in_flight`: the most calls one client had in flight at once),
 which is how benchmarks compare the calls a sync made against the minimum.
 """
 
@@ -274,6 +275,7 @@ class _Limiter:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._in_flight: Counter[str] = Counter()
+        self.peak_in_flight = 0  # the most calls one client ever had in flight at once
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill)
 
     def enter(self, key: str, switches: Switches) -> int | None:
@@ -291,6 +293,7 @@ class _Limiter:
                     return max(1, math.ceil((1.0 - tokens) / rate))
                 self._buckets[key] = (tokens - 1.0, now)
             self._in_flight[key] += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight[key])
             return None
 
     def leave(self, key: str) -> None:
@@ -407,10 +410,13 @@ class SandboxServer:
             return Response.json(self.switches.as_dict())
 
         def get_stats(_: Request) -> Response:
-            return Response.json(self.stats.snapshot())
+            return Response.json(
+                {**self.stats.snapshot(), "peak_in_flight": self._limiter.peak_in_flight}
+            )
 
         def reset_stats(_: Request) -> Response:
             self.stats.reset()
+            self._limiter.peak_in_flight = 0
             return Response.empty()
 
         self.app.add_route("GET", ADMIN_PREFIX + "switches", get_switches, admin=True)

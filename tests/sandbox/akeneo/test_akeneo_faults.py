@@ -81,9 +81,9 @@ def test_rate_limit_answers_429_with_retry_after(fresh: Client) -> None:
     }
 
 
-def test_concurrency_is_limited_per_token(fresh: Client) -> None:
+def test_concurrency_is_limited_per_api_connection_whatever_its_tokens(fresh: Client) -> None:
     fresh.server.switches.update(max_concurrent=1, latency_ms=400)
-    other = Client(fresh.server)  # a second token (asked while no call is in flight)
+    other = Client(fresh.server)  # a second token of the same connection
     results: dict[str, int] = {}
 
     def call(name: str, client: Client) -> None:
@@ -95,7 +95,8 @@ def test_concurrency_is_limited_per_token(fresh: Client) -> None:
     call("same_token", fresh)
     call("other_token", other)
     first.join()
-    assert results == {"first": 200, "same_token": 429, "other_token": 200}
+    assert results == {"first": 200, "same_token": 429, "other_token": 429}
+    assert fresh.get("/_sandbox/stats").json()["peak_in_flight"] == 1
 
 
 def test_injected_500_dropped_connections_and_latency(fresh: Client) -> None:

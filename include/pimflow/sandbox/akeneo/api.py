@@ -191,9 +191,13 @@ class AkeneoApp(SandboxApp):
 
     # -- framework hooks ---------------------------------------------------------------------
     def limit_key(self, request: Request) -> str:
+        """Akeneo's limits hold per API connection (client id), however many tokens it
+        took: every token of this sandbox is its one connection's; unknown ones count apart."""
         token = request.bearer_token
         if token:
-            return "token:" + token
+            with self._token_lock:
+                known = token in self._tokens
+            return f"client:{self.client_id}" if known else "token:" + token
         client = self._basic_client(request)
         return f"client:{client[0]}" if client else "anonymous"
 
