@@ -339,3 +339,57 @@ def test_a_dry_run_counts_and_writes_nothing(akeneo, shop, sync):
     assert dry["counts"]["product"]["created"] > 0
     assert client.sync_calls() == 0 and client.products() == {}
     assert list(read_rows(dry["staged"].folder, PRODUCTS))
+
+
+def test_a_cross_selling_to_a_product_read_by_a_later_delta_is_completed_then(akeneo, shop, sync):
+    """A delta reads a product whose association names one not in the shop yet: it is
+    written without it, reported, and completed by the run that brings the other one."""
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from pimflow.akeneo.catalog import SourceFilter, Window
+
+    server = akeneo()
+    reader, source, _ = akeneo_state(server.url)
+    first, second = [p for p in source.values() if not p["parent"]][:2]
+    locales = ["en_US", "de_DE", "fr_FR"]
+
+    def since(moment: datetime) -> SourceFilter:
+        return SourceFilter("ecommerce", locales, Window(moment, datetime.now(UTC)))
+
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    patch(
+        server, reader, first["uuid"], {"associations": {"X_SELL": {"products": [second["uuid"]]}}}
+    )
+    early = sync(full_read=False, source=since(before))
+    assert early["counts"]["product"]["created"] == 1  # only the first product was read
+    waiting = [e for e in early["errors"] if e["entity"] == "product_cross_selling"]
+    assert waiting and waiting[0]["product"] == first["identifier"]
+    assert second["identifier"] in waiting[0]["reason"] or second["uuid"] in waiting[0]["reason"]
+    cross_id = shopware_id(
+        "product_cross_selling", f"{shopware_id('product', first['uuid'])}:X_SELL"
+    )
+
+    def assigned() -> set[str]:
+        product = Shop(shop.url).products()[first["identifier"]]
+        cross = {c["id"]: c for c in product["crossSellings"]}
+        return {a["productId"] for a in cross.get(cross_id, {}).get("assignedProducts", [])}
+
+    assert shopware_id("product", second["uuid"]) not in assigned()
+
+    time.sleep(2)  # Akeneo's `updated` filter has whole seconds
+    later_start = datetime.now(UTC) - timedelta(seconds=1)
+    patch(
+        server,
+        reader,
+        second["uuid"],
+        {"values": {"name": [{"locale": "en_US", "scope": None, "data": "Now in the shop"}]}},
+    )
+    later = sync(full_read=False, source=since(later_start))
+    assert later["counts"]["product"]["created"] == 1  # only the second product was read
+    assert not [e for e in later["errors"] if e["product"] == first["identifier"]]
+    assert shopware_id("product", second["uuid"]) in assigned()
+    # The first product waits no more (the second may, for its own associations, but
+    # unchanged): a third run writes no cross-selling.
+    third = sync(full_read=False, source=since(datetime.now(UTC)))
+    assert third["counts"].get("product_cross_selling", {}).get("updated", 0) == 0

@@ -11,6 +11,7 @@ Every stage writes through SyncWriter (only changes, in batches, bad rows isolat
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -62,6 +63,9 @@ log = logging.getLogger(__name__)
 SYSTEM_LANGUAGE = "2fbb5fe2e29a4d70aa5854ce7ce3e20b"  # Shopware's Defaults::LANGUAGE_SYSTEM
 MODEL_INDEX = ("akeneo", "product_model")  # state-store id map: model code → parent|variant
 IDENTIFIER_INDEX = ("akeneo", "product_identifier")  # identifier → uuid
+# Per shop: products whose associations name products not in the shop yet (a delta read
+# one of them before the other) → their associations, retried by every later run.
+PENDING_CROSS_SELLINGS = "pending_cross_selling"
 
 
 def load_shop_context(
@@ -409,33 +413,60 @@ class Shopware6Upload:
 
     # -- cross-sellings ------------------------------------------------------------------------
     def cross_sellings(self) -> dict[str, Any]:
+        """Associations → cross-sellings. An associated product that is not in the shop yet
+        is left out and reported; the product waits in the state store, and every later
+        run (whatever it reads) tries again, so a delta that reads the product before the
+        one it names still ends where a full run would."""
         exists = self.store.keys(self.target, "product")
         had = self.store.keys(self.target, "product_cross_selling")
         roots = _root_models(self.store.remote_ids(*MODEL_INDEX))
         uuids = self.store.remote_ids(*IDENTIFIER_INDEX)
-        rows = []
+        waiting = self.store.remote_ids(self.target, PENDING_CROSS_SELLINGS)
+        items: dict[str, tuple[str, Mapping[str, Any]]] = {}
+        for key, raw in waiting.items():
+            value = json.loads(raw)
+            items[key] = (value["name"], value)
         for item in (*read_rows(self.folder, PRODUCT_MODELS), *read_rows(self.folder, PRODUCTS)):
             if item.get("code") and item.get("parent"):
                 continue  # sub-models are not products in the shop
             key = _model_key(item["code"]) if item.get("code") else _product_key(item)
+            items[key] = (item.get("identifier") or item.get("code"), item)  # read now: wins
+        rows, pending, resolved = [], {}, []
+        for key, (name, item) in items.items():
             if key not in exists:
+                if key in waiting:
+                    resolved.append(key)  # the product itself left the shop
                 continue  # the product itself was refused or skipped
             payloads, relations, missing = map_cross_sellings(
                 key, item, self.mapping, exists, self.shop, roots, uuids
             )
-            name = item.get("identifier") or item.get("code")
             for target in missing:
                 self.outcome.errors.append(
                     {
                         "entity": "product_cross_selling",
                         "product": name,
                         "field": "crossSellings",
-                        "reason": f"associated {target!r} is not in the shop (not synced or refused)",
+                        "reason": f"associated {target!r} is not in the shop (not synced or "
+                        "refused); retried at the next run",
                     }
                 )
+            if missing:
+                pending[key] = json.dumps(
+                    {
+                        "name": name,
+                        "associations": item.get("associations") or {},
+                        "quantified_associations": item.get("quantified_associations") or {},
+                    },
+                    sort_keys=True,
+                )
+            elif key in waiting:
+                resolved.append(key)
             if payloads or key in had:  # nothing to add, nothing to take away: no call
                 rows.append(Row(key, name, {"id": key, "crossSellings": payloads}, relations))
         self.writer.upsert("product_cross_selling", rows, api_entity="product")
+        if not self.writer.dry_run:
+            self.store.save_remote_ids(self.target, PENDING_CROSS_SELLINGS, pending)
+            self.store.forget_remote_ids(self.target, PENDING_CROSS_SELLINGS, resolved)
         return self.outcome.as_dict()
 
 
