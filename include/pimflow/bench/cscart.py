@@ -87,9 +87,12 @@ def upload_catalog(
     stages: tuple[str, ...] = STAGES,
     complete_read: bool = True,
     mapping: Any = None,
+    dry_run: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Run the upload stages against `cscart_default`, each with its own hook (as the tasks
     do); return each stage's summary with its calls and seconds."""
+    from contextlib import nullcontext
+
     from pimflow import config
     from pimflow.cscart.categories import sync_categories
     from pimflow.cscart.config import load_mapping
@@ -113,23 +116,33 @@ def upload_catalog(
             if stage in ("categories", "features", "products"):
                 languages = load_languages(hook, structure["locales"], mapping)
             if stage == "categories":
-                result = sync_categories(hook, store, target, folder, structure, languages, mapping)
+                result = sync_categories(
+                    hook, store, target, folder, structure, languages, mapping, dry_run=dry_run
+                )
             elif stage == "features":
                 result = sync_features(
-                    hook, store, target, folder, languages, mapping, complete_read
+                    hook, store, target, folder, languages, mapping, complete_read, dry_run=dry_run
                 )
             elif stage == "products":
-                with media_urls() as urls:
+                with nullcontext() if dry_run else media_urls() as urls:  # dry: no image sent
                     result = sync_products(
-                        hook, store, target, folder, structure, languages, mapping, urls
+                        hook,
+                        store,
+                        target,
+                        folder,
+                        structure,
+                        languages,
+                        mapping,
+                        urls,
+                        dry_run=dry_run,
                     )
             elif stage == "removals":
                 result = sync_removals(
-                    hook, store, target, folder, structure, mapping, complete_read
+                    hook, store, target, folder, structure, mapping, complete_read, dry_run=dry_run
                 )
             else:
                 result = sync_variations(
-                    hook, store, target, folder, structure, mapping, complete_read
+                    hook, store, target, folder, structure, mapping, complete_read, dry_run=dry_run
                 )
             summary = result.as_dict(hook.total_calls)
             summary["seconds"] = round(time.perf_counter() - started, 2)

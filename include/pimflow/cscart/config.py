@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from pimflow.yaml_files import read_yaml
+
 DEFAULT_MAPPING = Path(__file__).with_name("default_mapping.yaml")
 ENV_VAR = "PIMFLOW_CSCART_MAPPING"
 
@@ -431,15 +433,5 @@ def _check_consistency(mapping: CsCartMapping, read: _Reader) -> None:
 def load_mapping(path: str | os.PathLike[str] | None = None) -> CsCartMapping:
     """The mapping from `path`, else $PIMFLOW_CSCART_MAPPING, else the packaged defaults."""
     chosen = Path(path or os.environ.get(ENV_VAR) or DEFAULT_MAPPING)
-    source = str(chosen)
-    try:
-        text = chosen.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MappingConfigError(source, "(file)", f"cannot be read: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(file)"
-        raise MappingConfigError(source, where, f"is not valid YAML: {exc}") from None
-    return parse_mapping(data, source)
+    data = read_yaml(chosen, MappingConfigError)
+    return parse_mapping(data, str(chosen))
