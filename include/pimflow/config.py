@@ -6,6 +6,9 @@ PIMFLOW_STAGING_URL   object storage for staged data and reports
                       it between workers, with an Airflow connection PIMFLOW_STAGING_CONN_ID)
 PIMFLOW_STATE_DB      the change-detection state store, a SQLite file
                       (default: $PIMFLOW_HOME/state.sqlite)
+
+`xcom_settings()` gives the Airflow settings that keep large XComs (a stage's list of
+errors on a bad day) in the same object storage, through common-io's XCom backend.
 """
 
 from __future__ import annotations
@@ -37,3 +40,20 @@ def state_db_path() -> Path:
 
 def state_conn_id() -> str | None:
     return os.environ.get("PIMFLOW_STATE_CONN_ID") or None
+
+
+XCOM_BACKEND = "airflow.providers.common.io.xcom.backend.XComObjectStorageBackend"
+XCOM_THRESHOLD_BYTES = 65536  # smaller XComs stay in the metadata DB
+
+
+def xcom_settings(staging: str, conn_id: str | None = None) -> dict[str, str]:
+    """AIRFLOW__* settings for XComs over XCOM_THRESHOLD_BYTES under `<staging>/xcom`."""
+    url = staging.rstrip("/") + "/xcom"
+    scheme, _, rest = url.partition("://")
+    if conn_id and scheme != "file" and "@" not in rest.split("/", 1)[0]:
+        url = f"{scheme}://{conn_id}@{rest}"  # ObjectStoragePath's way of naming the connection
+    return {
+        "AIRFLOW__CORE__XCOM_BACKEND": XCOM_BACKEND,
+        "AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH": url,
+        "AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_THRESHOLD": str(XCOM_THRESHOLD_BYTES),
+    }

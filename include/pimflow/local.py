@@ -36,6 +36,8 @@ from typing import Any
 
 import requests
 
+from pimflow.config import xcom_settings
+
 REPO = Path(__file__).resolve().parents[2]
 LOCAL_HOME = REPO / ".airflow" / "local"
 DEFAULT_PORT = 8080
@@ -112,7 +114,27 @@ def stack_env(
     if sql_alchemy_conn:
         env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = sql_alchemy_conn
     env.update(extra or {})
+    staging = env.get("PIMFLOW_STAGING_URL") or (home / "pimflow" / "staging").as_uri()
+    for key, value in xcom_settings(staging, env.get("PIMFLOW_STAGING_CONN_ID")).items():
+        env.setdefault(key, value)
     return env
+
+
+def create_pools(env: dict[str, str], log: Path) -> None:
+    """The pools the targets' DAGs use (their tasks would wait forever without them), by
+    the command docker-compose's init runs too: `python -m pimflow.targets pools`."""
+    with log.open("a") as handle:
+        handle.write("\n$ python -m pimflow.targets pools\n")
+        handle.flush()
+        code = subprocess.call(
+            [sys.executable, "-m", "pimflow.targets", "pools"],
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            timeout=300,
+        )
+    if code != 0:
+        raise RuntimeError(f"creating the pools failed; see {log}")
 
 
 def run_dir(home: Path) -> Path:
@@ -424,6 +446,7 @@ def up(args: argparse.Namespace) -> int:
         print("sandbox APIs: " + ", ".join(f"{k} {v}" for k, v in urls.items()), flush=True)
         print("migrating the metadata DB …", flush=True)
         airflow_cli(env, "db", "migrate", log=run_dir(home) / "setup.log")
+        create_pools(env, run_dir(home) / "setup.log")
         import_connections(env, home, sandbox_connections(urls))
         password = write_password(home)
         start_airflow(home, env)

@@ -73,7 +73,8 @@ def build_report(
         "target": target,
         "status": "failed" if failed_stages else "success",
         "failed_stages": failed_stages,
-        "mode": structure.get("mode"),
+        "mode": structure.get("mode"),  # what was read: full, or delta (a window)
+        "requested_mode": structure.get("requested_mode"),  # delta, full or reconcile
         "window": structure.get("window"),
         "started": started,
         "finished": finished,
@@ -103,11 +104,22 @@ def latest_report(dag_id: str) -> dict[str, Any] | None:
     return read_json(path) if path.exists() else None
 
 
+def mode_text(report: dict[str, Any]) -> str:
+    """What the run read, in words: `mode delta: updated <after> → <before>`, ..."""
+    requested = report.get("requested_mode") or report.get("mode") or "full"
+    window = report.get("window")
+    if requested != "delta":
+        return f"mode {requested}"
+    if window:
+        return f"mode delta: updated {window['after']} → {window['before']}"
+    return "mode delta: every product (no successful run before)"
+
+
 def summary_text(report: dict[str, Any], max_errors: int = 20) -> str:
     read = report.get("read") or {}
     lines = [
         f"pimflow sync {report['dag_id']} → {report['target']}: {report['status'].upper()}"
-        f"  (run {report['run_id']}, mode {report.get('mode') or 'full'})",
+        f"  (run {report['run_id']}, {mode_text(report)})",
         f"  read from Akeneo: {read.get('products', 0)} products, "
         f"{read.get('product_models', 0)} product models",
     ]

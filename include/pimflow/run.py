@@ -3,6 +3,8 @@
     python -m pimflow.run demo                      # sandbox APIs, generated catalog
     python -m pimflow.run sync --target shopware6 --params '{"channel": "ecommerce"}'
 
+`--target` is a target's name in the targets file ($PIMFLOW_TARGETS, pimflow/targets.py).
+
 The demo starts the sandbox servers on free ports on 127.0.0.1, points the connections at
 them, runs the DAG, prints the report's summary and stops the servers. `sync` uses the
 connections the environment sets (`AIRFLOW_CONN_AKENEO_DEFAULT`, ...), the sandbox
@@ -23,10 +25,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from pimflow.config import xcom_settings
+from pimflow.targets import target_named
+
 REPO = Path(__file__).resolve().parents[2]
 AIRFLOW_HOME = REPO / ".airflow"
-
-TARGETS = {"shopware6": "akeneo_to_shopware6", "cscart": "akeneo_to_cscart"}
 
 SANDBOX_CONNECTIONS = {
     "akeneo": lambda url: {
@@ -66,6 +69,9 @@ def airflow_env(pimflow_home: Path, connections: dict[str, str] | None = None) -
     env.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
     env.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
     env["PIMFLOW_HOME"] = str(pimflow_home)
+    staging = env.get("PIMFLOW_STAGING_URL") or (pimflow_home / "staging").as_uri()
+    for key, value in xcom_settings(staging, env.get("PIMFLOW_STAGING_CONN_ID")).items():
+        env.setdefault(key, value)
     for name, value in (connections or {}).items():
         env.setdefault(f"AIRFLOW_CONN_{name.upper()}", value)
     return env
@@ -122,9 +128,14 @@ def sandboxes(catalog: str, log_file: Path) -> Iterator[dict[str, str]]:
         shutil.rmtree(ready.parent, ignore_errors=True)
 
 
+def dag_id_of(target: str, env: dict[str, str]) -> str:
+    """The DAG of the target of this name, in the targets file the run will use."""
+    return target_named(target, env.get("PIMFLOW_TARGETS")).dag_id
+
+
 def run_dag(target: str, params: dict, env: dict[str, str], log_file: Path) -> int:
     """Run the target's DAG once; print the report's summary; 0 only if the run succeeded."""
-    dag_id = TARGETS[target]
+    dag_id = dag_id_of(target, env)
     started = time.time()
     args = ["dags", "test", dag_id]
     if params:
@@ -198,7 +209,7 @@ def sync(args: argparse.Namespace) -> int:
     sandbox_defaults = {
         f"{name}_default": json.dumps(SANDBOX_CONNECTIONS[name](url))
         for name, url in SANDBOX_DEFAULT_URLS.items()
-        if name in ("akeneo", args.target)
+        if name in ("akeneo", target_named(args.target).type)
     }
     pimflow_home = Path(os.environ.get("PIMFLOW_HOME") or AIRFLOW_HOME / "pimflow")
     env = airflow_env(pimflow_home, sandbox_defaults)
@@ -213,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     demo_parser.add_argument("--catalog", default="demo", help="the sandbox Akeneo's catalog")
     demo_parser.set_defaults(func=demo)
     sync_parser = sub.add_parser("sync", help="run one target's DAG once")
-    sync_parser.add_argument("--target", choices=sorted(TARGETS), default="shopware6")
+    sync_parser.add_argument("--target", default="shopware6", help="a target's name")
     sync_parser.add_argument("--params", default="", help="the run's params, as JSON")
     sync_parser.set_defaults(func=sync)
     args = parser.parse_args(argv)

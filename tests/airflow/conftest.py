@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +29,22 @@ import requests
 from pimflow import local, run
 from pimflow.sandbox.cli import create_app
 from pimflow.sandbox.server import SandboxServer
-from tests.e2e.sandbox_clients import AkeneoReader
+from tests.e2e.sandbox_clients import AkeneoReader, ShopwareReader
 
 REQUIRE_SERVICES = os.environ.get("PIMFLOW_REQUIRE_SERVICES") == "1"
 DAG_ID = "akeneo_to_shopware6"
 # One family, 20 products: a real run through every task, in well under a minute here.
 RUN_CONF = {"families": ["electronics"], "product_limit": 20}
 BROKEN_FAMILY = "electronics"
+# The deployments of the trigger tests: the Shopware target with no schedule, so that no
+# scheduled run starts when the DAG is unpaused (test_backfill.py has an hourly one).
+TRIGGERED_TARGETS = """
+targets:
+  - {name: shopware6, type: shopware6, connection: shopware6_default, schedule: null}
+"""
+# XComs over this size go to object storage (common-io's backend), so the tests' small
+# runs use it too.
+SMALL_XCOM_THRESHOLD = {"AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_THRESHOLD": "512"}
 
 
 def unavailable(reason: str) -> None:
@@ -86,10 +97,16 @@ def start_deployment(
     sql_alchemy_conn: str | None = None,
     extra_env: dict[str, str] | None = None,
     workers: int = 0,
+    targets: str = TRIGGERED_TARGETS,
+    dag_ids: tuple[str, ...] = (DAG_ID,),
 ) -> Deployment:
-    """Migrate the DB, start the components, wait until the DAG is parsed and unpaused."""
+    """Migrate the DB, start the components, wait until the DAGs are parsed and unpaused."""
     port = local.free_port()
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "targets.yaml").write_text(targets)
     extra = {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(c) for conn_id, c in connections.items()}
+    extra["PIMFLOW_TARGETS"] = str(home / "targets.yaml")
+    extra.update(SMALL_XCOM_THRESHOLD)
     extra.update(extra_env or {})
     env = local.stack_env(
         home, port, executor=executor, sql_alchemy_conn=sql_alchemy_conn, extra=extra
@@ -100,6 +117,7 @@ def start_deployment(
     )
     try:
         local.airflow_cli(env, "db", "migrate", log=local.run_dir(home) / "setup.log")
+        local.create_pools(env, local.run_dir(home) / "setup.log")
         deployment.components = ["api-server", "scheduler", "dag-processor"]
         local.start_airflow(home, env, deployment.components)
         for n in range(1, workers + 1):
@@ -108,10 +126,15 @@ def start_deployment(
             local.start_component(f"worker-{n}", argv, env, home)
             deployment.components.append(f"worker-{n}")
         local.wait_for(deployment.client.healthy, "the API server", 180, home)
-        local.wait_for(lambda: deployment.client.dag_ready(DAG_ID), f"the DAG {DAG_ID}", 180, home)
+        for dag_id in dag_ids:
+            ready = lambda dag_id=dag_id: deployment.client.dag_ready(dag_id)  # noqa: E731
+            local.wait_for(ready, f"the DAG {dag_id}", 180, home)
         deployment.check_alive()
-        response = deployment.client.request("PATCH", f"/dags/{DAG_ID}", json={"is_paused": False})
-        assert response.status_code == 200, response.text
+        for dag_id in dag_ids:
+            response = deployment.client.request(
+                "PATCH", f"/dags/{dag_id}", json={"is_paused": False}
+            )
+            assert response.status_code == 200, response.text
     except BaseException:
         print(deployment.log_tail())
         local.stop_components(home)
@@ -136,31 +159,42 @@ class TriggeredRun:
 
 
 def trigger_and_wait(
-    deployment: Deployment, conf: dict[str, Any], timeout: float = 300
+    deployment: Deployment, conf: dict[str, Any], timeout: float = 300, dag_id: str = DAG_ID
 ) -> TriggeredRun:
     client = deployment.client
     started = time.monotonic()
-    response = client.trigger(DAG_ID, conf)
+    response = client.trigger(dag_id, conf)
     assert response.status_code == 200, response.text
     body = response.json()
-    deadline = time.monotonic() + timeout
-    while True:
-        finished = client.request("GET", f"/dags/{DAG_ID}/dagRuns/{body['dag_run_id']}").json()
-        if finished["state"] in ("success", "failed"):
-            break
-        deployment.check_alive()
-        if time.monotonic() > deadline:
-            pytest.fail(
-                f"run still {finished['state']} after {timeout:.0f} s:\n" + deployment.log_tail(),
-                pytrace=False,
-            )
-        time.sleep(1)
-    instances = client.request(
-        "GET", f"/dags/{DAG_ID}/dagRuns/{body['dag_run_id']}/taskInstances", params={"limit": 100}
-    ).json()["task_instances"]
+    finished = wait_for_run(deployment, dag_id, body["dag_run_id"], timeout)
+    instances = task_instances(deployment, dag_id, body["dag_run_id"])
     return TriggeredRun(
         deployment, response.status_code, body, finished, instances, time.monotonic() - started
     )
+
+
+def wait_for_run(
+    deployment: Deployment, dag_id: str, run_id: str, timeout: float = 300
+) -> dict[str, Any]:
+    """The run, once it succeeded or failed (the test fails at the timeout, with logs)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = deployment.client.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}").json()
+        if found["state"] in ("success", "failed"):
+            return found
+        deployment.check_alive()
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"run still {found['state']} after {timeout:.0f} s:\n" + deployment.log_tail(),
+                pytrace=False,
+            )
+        time.sleep(1)
+
+
+def task_instances(deployment: Deployment, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+    return deployment.client.request(
+        "GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 100}
+    ).json()["task_instances"]
 
 
 def report_file_name(run_id: str) -> str:
@@ -244,3 +278,62 @@ def local_airflow(tmp_path_factory, akeneo, local_shop) -> Iterator[Deployment]:
 def local_run(local_airflow, broken_product) -> TriggeredRun:
     """`POST /api/v2/dags/akeneo_to_shopware6/dagRuns` with RUN_CONF, until it finished."""
     return trigger_and_wait(local_airflow, dict(RUN_CONF))
+
+
+def shop_products(url: str) -> dict[str, dict[str, Any]]:
+    """The shop's products, by number, in terms that do not depend on the shop instance:
+    currencies by ISO code, languages by locale, timestamps left out."""
+    shop = ShopwareReader(url)
+    currencies = {c["id"]: c["isoCode"] for c in shop.search("currency")}
+    languages = {
+        lang["id"]: lang["locale"]["code"]
+        for lang in shop.search("language", {"associations": {"locale": {}}})
+    }
+    products = {}
+    for product in shop.search("product", {"associations": {"translations": {}, "categories": {}}}):
+        products[product["productNumber"]] = {
+            "id": product["id"],
+            "active": product.get("active"),
+            "stock": product.get("stock"),
+            "manufacturerId": product.get("manufacturerId"),
+            "price": sorted(
+                (currencies[p["currencyId"]], Decimal(str(p["gross"])), Decimal(str(p["net"])))
+                for p in product.get("price") or []
+            ),
+            "translations": sorted(
+                (languages[t["languageId"]], t.get("name"), t.get("description"))
+                for t in product.get("translations") or []
+            ),
+            "categories": sorted(c["id"] for c in product.get("categories") or []),
+            # Variants: under which parent, with which options (ids are pimflow's, derived
+            # from Akeneo's codes, so they match between shops).
+            "parentId": product.get("parentId"),
+            "optionIds": sorted(product.get("optionIds") or []),
+        }
+    return products
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[dict[str, str]]:
+    """Two fresh databases: Airflow's metadata DB and pimflow's state store (as on several
+    machines, where a SQLite file cannot be shared); both dropped afterwards."""
+    psycopg2 = pytest.importorskip("psycopg2")
+    try:
+        admin = psycopg2.connect(
+            host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=5
+        )
+    except psycopg2.OperationalError as exc:
+        unavailable(f"PostgreSQL is not reachable on 127.0.0.1:5432 as postgres: {exc}")
+    admin.autocommit = True
+    base = f"pimflow_test_{secrets.token_hex(4)}"
+    names = {"metadata": base, "state": f"{base}_state"}
+    try:
+        with admin.cursor() as cursor:
+            for name in names.values():
+                cursor.execute(f'CREATE DATABASE "{name}"')
+        yield names
+    finally:
+        with admin.cursor() as cursor:
+            for name in names.values():
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

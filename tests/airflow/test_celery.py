@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import random
-import secrets
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -26,42 +24,16 @@ from tests.airflow.conftest import (
     Deployment,
     report_file_name,
     sandbox_connections,
+    shop_products,
     start_deployment,
     trigger_and_wait,
     unavailable,
 )
-from tests.e2e.sandbox_clients import ShopwareReader
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
 BUCKET = "pimflow-test"
 PREFIX = "staging"
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[dict[str, str]]:
-    """Two fresh databases: Airflow's metadata DB and pimflow's state store (as on several
-    machines, where a SQLite file cannot be shared); both dropped afterwards."""
-    psycopg2 = pytest.importorskip("psycopg2")
-    try:
-        admin = psycopg2.connect(
-            host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=5
-        )
-    except psycopg2.OperationalError as exc:
-        unavailable(f"PostgreSQL is not reachable on 127.0.0.1:5432 as postgres: {exc}")
-    admin.autocommit = True
-    base = f"pimflow_test_{secrets.token_hex(4)}"
-    names = {"metadata": base, "state": f"{base}_state"}
-    try:
-        with admin.cursor() as cursor:
-            for name in names.values():
-                cursor.execute(f'CREATE DATABASE "{name}"')
-        yield names
-    finally:
-        with admin.cursor() as cursor:
-            for name in names.values():
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture(scope="module")
@@ -159,35 +131,6 @@ def celery_airflow(
         yield deployment
     finally:
         local.stop_components(home)
-
-
-def shop_products(url: str) -> dict[str, dict[str, Any]]:
-    """The shop's products, by number, in terms that do not depend on the shop instance:
-    currencies by ISO code, languages by locale, timestamps left out."""
-    shop = ShopwareReader(url)
-    currencies = {c["id"]: c["isoCode"] for c in shop.search("currency")}
-    languages = {
-        lang["id"]: lang["locale"]["code"]
-        for lang in shop.search("language", {"associations": {"locale": {}}})
-    }
-    products = {}
-    for product in shop.search("product", {"associations": {"translations": {}, "categories": {}}}):
-        products[product["productNumber"]] = {
-            "id": product["id"],
-            "active": product.get("active"),
-            "stock": product.get("stock"),
-            "manufacturerId": product.get("manufacturerId"),
-            "price": sorted(
-                (currencies[p["currencyId"]], Decimal(str(p["gross"])), Decimal(str(p["net"])))
-                for p in product.get("price") or []
-            ),
-            "translations": sorted(
-                (languages[t["languageId"]], t.get("name"), t.get("description"))
-                for t in product.get("translations") or []
-            ),
-            "categories": sorted(c["id"] for c in product.get("categories") or []),
-        }
-    return products
 
 
 def worker_tasks(deployment: Deployment) -> dict[str, int]:

@@ -139,6 +139,20 @@ def test_pimflow_stages_in_minio_and_keeps_its_state_in_postgres():
 
     init = " ".join(SERVICES["airflow-init"]["command"])
     assert "airflow db migrate" in init and "create_bucket" in init
+    # The pools the DAGs' tasks wait for (without them they would wait forever).
+    assert init.index("airflow db migrate") < init.index("python -m pimflow.targets pools")
+
+
+def test_large_xcoms_go_to_minio_beside_the_staged_data():
+    from pimflow.config import XCOM_BACKEND
+
+    env = environment("airflow-worker")
+    assert env["AIRFLOW__CORE__XCOM_BACKEND"] == XCOM_BACKEND
+    path = env["AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH"]
+    # s3://<connection>@<bucket>/...: the staging connection reaches MinIO.
+    assert path.startswith(f"s3://{env['PIMFLOW_STAGING_CONN_ID']}@")
+    assert path.split("@", 1)[1].startswith(env["PIMFLOW_STAGING_URL"].removeprefix("s3://"))
+    assert int(env["AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_THRESHOLD"]) > 0
 
 
 def test_the_sandbox_connections_reach_the_sandbox_service():

@@ -100,3 +100,52 @@ def test_every_listener_of_the_deployment_is_on_127_0_0_1(local_airflow):
     port = int(local_airflow.env["AIRFLOW__API__PORT"])
     assert ("api-server", "127.0.0.1", port) in found, found
     assert all(host == "127.0.0.1" for _, host, _ in found), found
+
+
+def test_a_successful_run_updates_the_targets_asset(local_run):
+    client = local_run.deployment.client
+    assets = client.request("GET", "/assets", params={"limit": 100}).json()["assets"]
+    (asset,) = [a for a in assets if a["name"] == DAG_ID]
+    assert asset["uri"] == "x-pimflow://targets/shopware6"
+    events = client.request("GET", "/assets/events", params={"asset_id": asset["id"]}).json()
+    (event,) = [e for e in events["asset_events"] if e["source_run_id"] == local_run.run_id]
+    assert event["source_task_id"] == "shop_updated"
+    # The event carries the run's counts, so a DAG scheduled on the Asset can look at them.
+    report = json.loads(
+        (
+            local_run.deployment.pimflow_home
+            / "staging"
+            / "reports"
+            / DAG_ID
+            / report_file_name(local_run.run_id)
+        ).read_text()
+    )
+    assert event["extra"]["counts"] == report["counts"]
+
+
+def test_tasks_take_the_pools_sized_to_the_apis_and_large_xcoms_go_to_object_storage(
+    local_run,
+):
+    client = local_run.deployment.client
+    pools = {p["name"]: p["slots"] for p in client.request("GET", "/pools").json()["pools"]}
+    assert pools["pimflow.akeneo.akeneo_default"] == 4  # Akeneo: 4 calls per connection
+    assert pools["pimflow.shop.shopware6"] == 1  # one writer per shop
+    tasks = {
+        (ti["task_id"], ti["map_index"]): (ti["pool"], ti["pool_slots"])
+        for ti in local_run.task_instances
+    }
+    akeneo_tasks = {k: v for k, v in tasks.items() if k[0].startswith("akeneo.")}
+    shop_tasks = {k: v for k, v in tasks.items() if k[0].startswith("shopware6.")}
+    assert len(akeneo_tasks) >= 6 and len(shop_tasks) == 4
+    for (task_id, _), (pool, slots) in akeneo_tasks.items():
+        if task_id == "akeneo.partitions":  # plans the reads, calls nothing
+            assert pool == "default_pool"
+            continue
+        assert pool == "pimflow.akeneo.akeneo_default", task_id
+        # The media task downloads 4 files at a time: it takes the 4 slots.
+        assert slots == (4 if task_id == "akeneo.media" else 1), task_id
+    assert {pool for pool, _ in shop_tasks.values()} == {"pimflow.shop.shopware6"}
+
+    # XComs over the (test's small) threshold were written beside the staged data.
+    xcom = local_run.deployment.pimflow_home / "staging" / "xcom"
+    assert [path for path in xcom.rglob("*") if path.is_file()], "no XCom in object storage"

@@ -45,7 +45,7 @@ def test_a_delta_after_changing_one_percent_reads_only_those(akeneo):
         )
         assert response.status_code == 204, response.text
 
-    window = delta_window("delta", None, None, last_run_ended, datetime.now(UTC))
+    window = delta_window("delta", "manual", None, None, last_run_ended, datetime.now(UTC))
     delta = _read("delta", SourceFilter("ecommerce", ["en_US", "de_DE", "fr_FR"], window))
     assert sorted(p["uuid"] for p in delta) == sorted(p["uuid"] for p in changed)
     for product in delta:

@@ -53,7 +53,7 @@ def run_cscart_dag(cscart_sandboxes, cscart_home) -> DagRunner:
 
     def runner(params: dict | None = None):
         code = run.run_dag("cscart", params or {}, env, log_file)
-        report = run._report_since(run.TARGETS["cscart"], env, 0)
+        report = run._report_since(run.dag_id_of("cscart", env), env, 0)
         return code, report
 
     return runner

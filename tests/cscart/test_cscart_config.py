@@ -13,7 +13,7 @@ import pytest
 
 from pimflow.cscart.config import DEFAULT_MAPPING, MappingConfigError, load_mapping, parse_mapping
 
-DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "akeneo_to_cscart.py"
+DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "pimflow_sync.py"
 
 
 def test_the_packaged_defaults():

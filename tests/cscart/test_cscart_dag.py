@@ -20,6 +20,12 @@ def test_a_dag_run_syncs_the_catalog_and_a_second_pass_writes_nothing(
     cscart_sandboxes, run_cscart_dag, cscart_home, pimflow_env
 ):
     shop = ShopReader(cscart_sandboxes["cscart"].url)
+    # A dry run first: what would be written, counted; nothing written.
+    code, dry = run_cscart_dag({"dry_run": True})
+    assert code == 0 and dry["status"] == "success", dry and dry.get("failed_stages")
+    assert shop.writes() == {}
+    shop.reset_stats()
+
     code, report = run_cscart_dag()
     assert code == 0, report and report.get("failed_stages")
     assert report["status"] == "success"
@@ -40,6 +46,8 @@ def test_a_dag_run_syncs_the_catalog_and_a_second_pass_writes_nothing(
     assert counts["variation_group"]["created"] == figures["groups"] > 0
     with_images = sum(1 for item in catalog.products if catalog.images(item))
     assert counts["image"]["created"] == with_images > 0
+    for entity in ("product", "category", "feature", "variation_group", "image"):
+        assert dry["counts"][entity]["created"] == counts[entity]["created"], entity
 
     # Secrets stay out of the report and the log.
     assert API_KEY not in json.dumps(report)

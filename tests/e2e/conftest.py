@@ -45,7 +45,7 @@ def run_dag(sandboxes, tmp_path_factory) -> DagRunner:
 
     def runner(target: str = "shopware6", params: dict | None = None):
         code = run.run_dag(target, params or {}, env, log_file)
-        report = run._report_since(run.TARGETS[target], env, 0)
+        report = run._report_since(run.dag_id_of(target, env), env, 0)
         return code, report
 
     return runner

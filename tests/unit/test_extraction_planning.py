@@ -37,14 +37,25 @@ def test_split_in_keeps_every_uri_under_the_limit_with_the_fewest_requests():
     assert list(split_in("/p", ["a", "b"], build)) == [build(["a", "b"])]
 
 
-def test_delta_window_prefers_the_data_interval_then_the_watermark_then_reads_all():
+def test_delta_window_reads_a_backfill_slice_a_schedule_since_the_last_success():
     start, end = NOW - timedelta(hours=1), NOW
-    window = delta_window("delta", start, end, None, NOW)
-    assert window == Window(start - timedelta(minutes=5), end)
+    overlap = timedelta(minutes=5)
     mark = NOW - timedelta(days=2)
-    assert delta_window("delta", None, None, mark, NOW) == Window(mark - timedelta(minutes=5), NOW)
-    assert delta_window("delta", NOW, NOW, None, NOW) is None  # an empty interval: manual run
-    assert delta_window("full", start, end, mark, NOW) is None
+    # A backfill run reads exactly its interval, whatever ran before.
+    assert delta_window("delta", "backfill", start, end, None, NOW) == Window(start - overlap, end)
+    assert delta_window("delta", "backfill", start, end, mark, NOW) == Window(start - overlap, end)
+    # A scheduled run reaches back to the last success when that is older than its interval.
+    assert delta_window("delta", "scheduled", start, end, mark, NOW) == Window(mark - overlap, end)
+    recent = NOW - timedelta(minutes=30)
+    assert delta_window("delta", "scheduled", start, end, recent, NOW) == Window(
+        start - overlap, end
+    )
+    # A triggered run reads since the last success; never synced: everything.
+    assert delta_window("delta", "manual", start, end, mark, NOW) == Window(mark - overlap, NOW)
+    assert delta_window("delta", "manual", None, None, None, NOW) is None
+    assert delta_window("delta", "scheduled", start, end, None, NOW) is None
+    for mode in ("full", "reconcile"):
+        assert delta_window(mode, "scheduled", start, end, mark, NOW) is None
     assert akeneo_datetime(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02 03:04:05"
 
 

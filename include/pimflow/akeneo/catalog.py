@@ -247,22 +247,32 @@ def canonical_model(
 
 def delta_window(
     mode: str,
+    run_type: str,
     interval_start: datetime | None,
     interval_end: datetime | None,
     watermark: datetime | None,
     now: datetime,
     overlap: timedelta = DELTA_OVERLAP,
 ) -> Window | None:
-    """What a run reads. Full: everything (None). Delta: its data interval when it has one
-    (schedules, backfills), else everything since the last successful run; each widened by
-    `overlap` so a product saved while the previous run was reading is not missed."""
+    """What a run reads: None is everything (modes full and reconcile, or a delta with
+    nothing to start from). A delta reads, widened by `overlap` so a product saved while
+    the previous run was reading is not missed:
+
+    - a backfill run: exactly its data interval, so a range re-syncs slice by slice;
+    - a scheduled run: its data interval, reaching back to the last successful run when
+      that ended earlier (the scheduler was down, or runs failed): nothing is skipped;
+    - a triggered run: everything since the last successful run.
+    """
     if mode != "delta":
         return None
-    if interval_start and interval_end and interval_start < interval_end:
+    has_interval = bool(interval_start and interval_end and interval_start < interval_end)
+    if run_type == "backfill" and has_interval:
         return Window(interval_start - overlap, interval_end)
-    if watermark:
-        return Window(watermark - overlap, now)
-    return None  # never synced yet: a delta has nothing to start from, so read everything
+    if watermark is None:
+        return None  # never synced yet: a delta has nothing to start from, so read everything
+    if run_type == "scheduled" and has_interval:
+        return Window(min(interval_start, watermark) - overlap, interval_end)
+    return Window(watermark - overlap, now)
 
 
 def extract_partition(

@@ -10,14 +10,14 @@ being read. Each task returns `{"calls", "counts", "errors", ...}` for the run r
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from airflow.sdk import TaskGroup, task
 
 from pimflow.pipeline.context import params, run_folder, state_store
+from pimflow.targets import Target
 
-CSCART_CONN_ID = "cscart_default"
 UPLOAD_STAGES = (
     "cscart.categories",
     "cscart.features",
@@ -28,63 +28,84 @@ UPLOAD_STAGES = (
 
 
 @contextmanager
-def _connected(conn_id: str) -> Iterator[tuple[Any, Any, str]]:
-    """(hook, state store, target name) for one task; the store is closed afterwards."""
+def _connected(conn_id: str) -> Iterator[tuple[Any, Any, str, Any]]:
+    """What every stage function takes first: (hook, state store, target name, run folder),
+    for one task; the store is closed afterwards."""
     from pimflow.cscart.upload import target_name
     from pimflow.hooks.cscart import CsCartHook
 
     hook = CsCartHook(conn_id)
     store = state_store()
     try:
-        yield hook, store, target_name(hook)
+        yield hook, store, target_name(hook), run_folder()
     finally:
         store.close()
 
 
-def _mapping_and_languages(hook: Any, structure: dict[str, Any]) -> tuple[Any, Any]:
+def _mapping_and_languages(
+    hook: Any, structure: dict[str, Any], mapping_path: str | None
+) -> tuple[Any, Any]:
     from pimflow.cscart.config import load_mapping
     from pimflow.cscart.upload import load_languages
 
-    mapping = load_mapping()
+    mapping = load_mapping(mapping_path)
     return mapping, load_languages(hook, structure["locales"], mapping)
 
 
+def _dry_run() -> bool:
+    """Compute and report, write nothing (pimflow/cscart/dry_run.py)."""
+    return bool(params().get("dry_run"))
+
+
 def _complete_read(structure: dict[str, Any]) -> bool:
-    """Removals and exact variation groups need every product of the filter."""
+    """Complete feature variant lists and exact variation groups need every product of the
+    filter (no delta window, no product limit)."""
     return structure.get("mode", "full") == "full" and not params().get("product_limit")
 
 
-def cscart_group(extracted: dict[str, Any], conn_id: str = CSCART_CONN_ID):  # noqa: ANN201
+def cscart_group(extracted: dict[str, Any], target: Target):  # noqa: ANN201 - last task
     """Add the CS-Cart task group after the extraction; return its last task."""
+    conn_id, mapping_path = target.connection, target.mapping
+    shop = {"pool": target.shop_pool}  # one writer per shop, across runs and backfills
     with TaskGroup("cscart", tooltip="Write the staged catalog into CS-Cart / Multi-Vendor"):
 
-        @task
+        @task(**shop)
         def categories(structure: dict[str, Any]) -> dict[str, Any]:
             """The channel's category tree, with its translations."""
             from pimflow.cscart.categories import sync_categories
 
-            with _connected(conn_id) as (hook, store, target):
-                mapping, languages = _mapping_and_languages(hook, structure)
+            with _connected(conn_id) as stage:
+                hook = stage[0]
+                mapping, languages = _mapping_and_languages(hook, structure, mapping_path)
                 result = sync_categories(
-                    hook, store, target, run_folder(), structure, languages, mapping
+                    *stage,
+                    structure,
+                    languages,
+                    mapping,
+                    dry_run=_dry_run(),
                 )
             return result.as_dict(hook.total_calls)
 
-        @task
+        @task(**shop)
         def features(
             structure: dict[str, Any], records: dict[str, Any], products: list, models: list
         ) -> dict[str, Any]:
             """One feature per mapped attribute, every variant kept."""
             from pimflow.cscart.features import sync_features
 
-            with _connected(conn_id) as (hook, store, target):
-                mapping, languages = _mapping_and_languages(hook, structure)
+            with _connected(conn_id) as stage:
+                hook = stage[0]
+                mapping, languages = _mapping_and_languages(hook, structure, mapping_path)
                 result = sync_features(
-                    hook, store, target, run_folder(), languages, mapping, _complete_read(structure)
+                    *stage,
+                    languages,
+                    mapping,
+                    _complete_read(structure),
+                    dry_run=_dry_run(),
                 )
             return result.as_dict(hook.total_calls)
 
-        @task
+        @task(**shop)
         def products(
             structure: dict[str, Any], media: dict[str, Any], categories: dict, features: dict
         ) -> dict[str, Any]:
@@ -92,46 +113,54 @@ def cscart_group(extracted: dict[str, Any], conn_id: str = CSCART_CONN_ID):  # n
             from pimflow.cscart.media import media_urls
             from pimflow.cscart.products import sync_products
 
-            with _connected(conn_id) as (hook, store, target), media_urls() as urls:
-                mapping, languages = _mapping_and_languages(hook, structure)
+            dry_run = _dry_run()  # sends no image, so needs no media URLs
+            with (
+                _connected(conn_id) as stage,
+                nullcontext() if dry_run else media_urls() as urls,
+            ):
+                hook = stage[0]
+                mapping, languages = _mapping_and_languages(hook, structure, mapping_path)
                 result = sync_products(
-                    hook, store, target, run_folder(), structure, languages, mapping, urls
+                    *stage,
+                    structure,
+                    languages,
+                    mapping,
+                    urls,
+                    dry_run=dry_run,
                 )
             return result.as_dict(hook.total_calls)
 
-        @task
+        @task(**shop)
         def removals(structure: dict[str, Any], products: dict[str, Any]) -> dict[str, Any]:
             """Products and categories gone from Akeneo: disabled, deleted or kept."""
             from pimflow.cscart.config import load_mapping
             from pimflow.cscart.removals import sync_removals
 
-            with _connected(conn_id) as (hook, store, target):
+            with _connected(conn_id) as stage:
+                hook = stage[0]
                 result = sync_removals(
-                    hook,
-                    store,
-                    target,
-                    run_folder(),
+                    *stage,
                     structure,
-                    load_mapping(),
-                    _complete_read(structure),
+                    load_mapping(mapping_path),
+                    bool(structure.get("reconcile")),
+                    dry_run=_dry_run(),
                 )
             return result.as_dict(hook.total_calls)
 
-        @task
+        @task(**shop)
         def variations(structure: dict[str, Any], removals: dict[str, Any]) -> dict[str, Any]:
             """Product models as variation groups of their variant products."""
             from pimflow.cscart.config import load_mapping
             from pimflow.cscart.variations import sync_variations
 
-            with _connected(conn_id) as (hook, store, target):
+            with _connected(conn_id) as stage:
+                hook = stage[0]
                 result = sync_variations(
-                    hook,
-                    store,
-                    target,
-                    run_folder(),
+                    *stage,
                     structure,
-                    load_mapping(),
+                    load_mapping(mapping_path),
                     _complete_read(structure),
+                    dry_run=_dry_run(),
                 )
             return result.as_dict(hook.total_calls)
 

@@ -5,8 +5,10 @@
                                                             └► assets ───────────┴► media
 
 `product_models` and `products` are mapped over partitions of families, so several
-pages are in flight at once (within the Akeneo pool's slots); each task reads its pages
-one after the other (search_after is sequential by nature).
+pages are in flight at once; each task reads its pages one after the other (search_after
+is sequential by nature). Every task that calls Akeneo takes slots of the Akeneo
+connection's pool, one per call it can have in flight, so parallel tasks and concurrent
+runs of every target never exceed Akeneo's limit of parallel calls.
 """
 
 from __future__ import annotations
@@ -16,8 +18,7 @@ from typing import Any
 from airflow.sdk import TaskGroup, get_current_context, task
 
 from pimflow.pipeline.context import params, run_folder, state_store
-
-AKENEO_CONN_ID = "akeneo_default"
+from pimflow.targets import AKENEO_CONCURRENT_CALLS, Target, scheduled_mode
 
 
 def _akeneo_hook(conn_id: str):  # noqa: ANN202
@@ -53,11 +54,31 @@ def _limit_per_partition(structure: dict[str, Any]) -> int | None:
     return -(-int(limit) // max(1, len(structure["partitions"])))
 
 
-def extraction_group(akeneo_conn_id: str = AKENEO_CONN_ID) -> dict[str, Any]:
+def _read_plan(target: Target, run_params: dict[str, Any], mode: str) -> dict[str, Any]:
+    """Whether this run reads the target's whole scope (no product limit, the configured
+    families): only such a run may remove from the shop, or move the delta watermark."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    configured = sorted(target.params.get("families") or [])
+    whole_scope = not run_params.get("product_limit") and (
+        sorted(run_params.get("families") or []) == configured
+    )
+    if mode == "reconcile" and not whole_scope:
+        raise AirflowFailException(
+            "mode reconcile removes from the shop what is no longer in Akeneo, so it reads "
+            f"target {target.name!r}'s whole catalog: leave product_limit empty and families "
+            f"as configured ({configured or 'all'}), or use mode full"
+        )
+    return {"whole_scope": whole_scope, "reconcile": mode == "reconcile", "requested_mode": mode}
+
+
+def extraction_group(target: Target) -> dict[str, Any]:
     """Add the extraction task group to the DAG being defined; return its outputs."""
+    akeneo_conn_id = target.akeneo_connection
+    akeneo = {"pool": target.akeneo_pool}  # one slot: one call in flight at a time
     with TaskGroup("akeneo", tooltip="Read the catalog from Akeneo into object storage"):
 
-        @task
+        @task(**akeneo)
         def structure() -> dict[str, Any]:
             """Channel, locales, currencies, attributes and options, families and variants,
             categories, measurement families; and what this run reads (mode, window)."""
@@ -68,6 +89,11 @@ def extraction_group(akeneo_conn_id: str = AKENEO_CONN_ID) -> dict[str, Any]:
 
             context = get_current_context()
             run_params = params()
+            run_type = getattr(context["dag_run"], "run_type", "manual")
+            run_type = str(getattr(run_type, "value", run_type))  # manual, scheduled, backfill
+            interval = (context.get("data_interval_start"), context.get("data_interval_end"))
+            mode = scheduled_mode(target, run_params.get("mode", "delta"), run_type, *interval)
+            plan = _read_plan(target, run_params, mode)
             hook = _akeneo_hook(akeneo_conn_id)
             folder = run_folder()
             summary = extract_structure(
@@ -85,16 +111,14 @@ def extraction_group(akeneo_conn_id: str = AKENEO_CONN_ID) -> dict[str, Any]:
             finally:
                 store.close()
             window = delta_window(
-                run_params.get("mode", "full"),
-                context.get("data_interval_start"),
-                context.get("data_interval_end"),
-                datetime.fromisoformat(mark) if mark else None,
-                now,
+                mode, run_type, *interval, datetime.fromisoformat(mark) if mark else None, now
             )
             return {
                 **summary,
+                **plan,
                 "folder": str(folder),
-                "mode": run_params.get("mode", "full") if window else "full",
+                # What was read: "full" (every product of the filter) or "delta" (a window).
+                "mode": "delta" if window else "full",
                 "window": {"after": window.after.isoformat(), "before": window.before.isoformat()}
                 if window
                 else None,
@@ -107,7 +131,7 @@ def extraction_group(akeneo_conn_id: str = AKENEO_CONN_ID) -> dict[str, Any]:
             """The partitions of families to read in parallel (mapping needs a plain list)."""
             return structure["partitions"]
 
-        @task
+        @task(**akeneo)
         def product_models(structure: dict[str, Any], partition: dict[str, Any]) -> dict[str, Any]:
             """One partition's product models (root and sub-models), values parsed."""
             from pimflow.akeneo.catalog import extract_partition
@@ -118,7 +142,7 @@ def extraction_group(akeneo_conn_id: str = AKENEO_CONN_ID) -> dict[str, Any]:
             )
             return {**summary, "calls": hook.total_calls}
 
-        @task
+        @task(**akeneo)
         def products(structure: dict[str, Any], partition: dict[str, Any]) -> dict[str, Any]:
             """One partition's products (simple and variant), values parsed."""
             from pimflow.akeneo.catalog import extract_partition
@@ -134,7 +158,7 @@ def extraction_group(akeneo_conn_id: str = AKENEO_CONN_ID) -> dict[str, Any]:
             )
             return {**summary, "calls": hook.total_calls}
 
-        @task
+        @task(**akeneo)
         def reference_entities(models: list[dict], products: list[dict]) -> dict[str, Any]:
             """The records that the products and models use."""
             from pimflow.akeneo.linked import extract_records
@@ -142,7 +166,7 @@ def extraction_group(akeneo_conn_id: str = AKENEO_CONN_ID) -> dict[str, Any]:
             hook = _akeneo_hook(akeneo_conn_id)
             return {**extract_records(hook, run_folder()), "calls": hook.total_calls}
 
-        @task
+        @task(**akeneo)
         def assets(models: list[dict], products: list[dict]) -> dict[str, Any]:
             """The assets that the products and models use."""
             from pimflow.akeneo.linked import extract_assets
@@ -150,7 +174,8 @@ def extraction_group(akeneo_conn_id: str = AKENEO_CONN_ID) -> dict[str, Any]:
             hook = _akeneo_hook(akeneo_conn_id)
             return {**extract_assets(hook, run_folder()), "calls": hook.total_calls}
 
-        @task
+        # Downloads run AKENEO_CONCURRENT_CALLS at a time, so the task takes as many slots.
+        @task(**akeneo, pool_slots=AKENEO_CONCURRENT_CALLS)
         def media(records: dict[str, Any], assets: dict[str, Any]) -> dict[str, Any]:
             """Media files of products, assets and records: downloaded once, by content."""
             from pimflow.akeneo.media import extract_media

@@ -10,8 +10,8 @@ from typing import Any
 from airflow.sdk import TaskGroup, task
 
 from pimflow.pipeline.context import params, run_folder, state_store
+from pimflow.targets import Target
 
-SHOPWARE6_CONN_ID = "shopware6_default"
 UPLOAD_STAGES = (
     "shopware6.structure",
     "shopware6.media",
@@ -21,7 +21,7 @@ UPLOAD_STAGES = (
 
 
 def _upload(stage: str, structure: dict[str, Any], conn_id: str, mapping_path: str | None) -> dict:
-    """Run one upload stage; deletions only after a full, unlimited read."""
+    """Run one upload stage; removals only in a reconcile (a read of the target's scope)."""
     from pimflow.hooks.shopware6 import Shopware6Hook
     from pimflow.shopware6.config import load_mapping
     from pimflow.shopware6.upload import Shopware6Upload
@@ -36,7 +36,7 @@ def _upload(stage: str, structure: dict[str, Any], conn_id: str, mapping_path: s
             run_folder(),
             load_mapping(mapping_path),
             dry_run=bool(run_params.get("dry_run")),
-            full_read=structure["mode"] == "full" and not run_params.get("product_limit"),
+            full_read=bool(structure.get("reconcile")),
         )
         summary = getattr(upload, stage)()
     finally:
@@ -44,28 +44,28 @@ def _upload(stage: str, structure: dict[str, Any], conn_id: str, mapping_path: s
     return {"calls": hook.total_calls, "dry_run": bool(run_params.get("dry_run")), **summary}
 
 
-def shopware6_group(
-    extracted: dict[str, Any], conn_id: str = SHOPWARE6_CONN_ID, mapping_path: str | None = None
-):  # noqa: ANN201 - the group's last task
+def shopware6_group(extracted: dict[str, Any], target: Target):  # noqa: ANN201 - last task
     """Add the Shopware 6 task group after the extraction; return its last task."""
+    conn_id, mapping_path = target.connection, target.mapping
+    shop = {"pool": target.shop_pool}  # one writer per shop, across runs and backfills
     with TaskGroup("shopware6", tooltip="Write the staged catalog into Shopware 6"):
 
-        @task
+        @task(**shop)
         def structure(staged: dict[str, Any], media: dict[str, Any]) -> dict:
             """Categories (the tree), property groups and options, manufacturers."""
             return _upload("structure", staged, conn_id, mapping_path)
 
-        @task
+        @task(**shop)
         def media(staged: dict[str, Any], previous: dict[str, Any]) -> dict:
             """Every image the products show, uploaded once (media id from its hash)."""
             return _upload("media", staged, conn_id, mapping_path)
 
-        @task
+        @task(**shop)
         def products(staged: dict[str, Any], previous: dict[str, Any]) -> dict:
             """Parents, variants and simple products; then what left Akeneo."""
             return _upload("products", staged, conn_id, mapping_path)
 
-        @task
+        @task(**shop)
         def cross_sellings(staged: dict[str, Any], previous: dict[str, Any]) -> dict:
             """Associations → cross-sellings, once every product exists."""
             return _upload("cross_sellings", staged, conn_id, mapping_path)

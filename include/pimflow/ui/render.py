@@ -62,7 +62,7 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
         "run_id": report.get("run_id", ""),
         "target": report.get("target", ""),
         "status": str(report.get("status") or "unknown"),
-        "mode": report.get("mode") or "full",
+        "mode": report.get("requested_mode") or report.get("mode") or "full",
         "window": report.get("window"),
         "started": report.get("started", ""),
         "finished": report.get("finished", ""),

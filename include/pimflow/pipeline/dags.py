@@ -1,0 +1,105 @@
+"""One sync DAG per configured target (pimflow/targets.py), built the same way for each.
+
+akeneo (extraction) ─► <type> (upload stages) ─► report ─► shop_updated (the Asset)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pendulum
+
+from pimflow.targets import Target
+
+DOCS = {
+    "shopware6": """
+1. **akeneo**: the structure (channel, attributes and options, families and variants,
+   categories), then product models and products in partitions of families, the records
+   and assets they use, and their media files, staged in object storage.
+2. **shopware6**: categories, properties and manufacturers, then the images, then
+   parents, variants and simple products, then cross-sellings; only what changed since the
+   last run is sent, in `/api/_action/sync` batches, with the links Akeneo removed deleted
+   in the same call; refused products are reported, the rest lands. In mode `reconcile`,
+   products that left Akeneo are deactivated (or deleted, per the mapping file).
+""",
+    "cscart": """
+1. **akeneo**: the same extraction as every pimflow DAG (structure, product models and
+   products in partitions of families, records, assets, media files), staged in object
+   storage.
+2. **cscart**: the category tree with its translations; one feature per mapped attribute
+   with all its variants; products (texts per language, prices, weight, features,
+   categories, images) with bounded concurrency, only what changed; in mode `reconcile`,
+   products and categories gone from Akeneo disabled or deleted; product models as
+   variation groups.
+""",
+}
+TITLES = {"shopware6": "Akeneo → Shopware 6", "cscart": "Akeneo → CS-Cart / Multi-Vendor"}
+
+
+def _doc(target: Target) -> str:
+    schedule = (
+        f"`{target.schedule}`: each run reads the products updated in its data interval"
+        if target.schedule
+        else "none: runs only when triggered"
+    )
+    return (
+        f"### {TITLES[target.type]}: `{target.name}`\n{DOCS[target.type]}"
+        "3. **report**: counts and every per-product error, as JSON and HTML in object "
+        "storage (Browse → pimflow); then the Asset "
+        f"`{target.dag_id}` is updated.\n\n"
+        f"Connections: `{target.akeneo_connection}` (pool `{target.akeneo_pool}`), "
+        f"`{target.connection}`. Mapping: `{target.mapping or 'the default mapping'}`. "
+        f"Schedule: {schedule}. Modes: `delta`, `full`, `reconcile` (see the trigger form)."
+    )
+
+
+def _timetable(schedule: str | None) -> Any:
+    if schedule is None:
+        return None
+    # Data intervals, not trigger times: an hourly run covers the hour before it, and a
+    # backfill of a range re-syncs it interval by interval.
+    from airflow.timetables.interval import CronDataIntervalTimetable
+
+    return CronDataIntervalTimetable(schedule, timezone="UTC")
+
+
+def build_dag(target: Target) -> Any:
+    """The DAG `akeneo_to_<name>` for one target."""
+    from airflow.sdk import DAG
+
+    from pimflow.pipeline.extraction import extraction_group
+    from pimflow.pipeline.params import sync_params
+    from pimflow.pipeline.report import report_tasks
+
+    if target.type == "shopware6":
+        from pimflow.pipeline.shopware6 import UPLOAD_STAGES
+        from pimflow.pipeline.shopware6 import shopware6_group as upload_group
+        from pimflow.shopware6.config import load_mapping
+    else:
+        from pimflow.cscart.config import load_mapping
+        from pimflow.pipeline.cscart import UPLOAD_STAGES
+        from pimflow.pipeline.cscart import cscart_group as upload_group
+
+    # Validated now, while Airflow parses the file: a broken mapping is an import error
+    # that names the file, the key and the reason, before any run starts.
+    load_mapping(target.mapping)
+
+    with DAG(
+        dag_id=target.dag_id,
+        schedule=_timetable(target.schedule),
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,  # after an outage the next run reaches back itself; or backfill
+        max_active_runs=1,  # two runs writing one shop would race
+        tags=["pimflow", "akeneo", target.type, target.name],
+        doc_md=_doc(target),
+        default_args={
+            "owner": target.owner,
+            "retries": 2,
+            "retry_delay": pendulum.duration(seconds=30),
+        },
+        params=sync_params(target.params),
+    ) as dag:
+        extracted = extraction_group(target)
+        last_upload = upload_group(extracted, target)
+        report_tasks(target, UPLOAD_STAGES, last_upload)
+    return dag
