@@ -149,3 +149,38 @@ def test_tasks_take_the_pools_sized_to_the_apis_and_large_xcoms_go_to_object_sto
     # XComs over the (test's small) threshold were written beside the staged data.
     xcom = local_run.deployment.pimflow_home / "staging" / "xcom"
     assert [path for path in xcom.rglob("*") if path.is_file()], "no XCom in object storage"
+
+
+def test_a_cleared_upload_task_runs_again_and_writes_nothing_new(local_run, local_shop):
+    """Clearing a task (what a user does to re-run one) is safe: it re-reads its run's
+    staged data, finds every payload unchanged in the state store, and sends nothing."""
+    from tests.airflow.conftest import task_instances, wait_for_run
+
+    deployment = local_run.deployment
+    shop = ShopwareReader(local_shop.url)
+    before = shop.stats()["calls"].get("POST /api/_action/sync", 0)
+    response = deployment.client.request(
+        "POST",
+        f"/dags/{DAG_ID}/clearTaskInstances",
+        json={
+            "dry_run": False,
+            "dag_run_id": local_run.run_id,
+            "task_ids": ["shopware6.products"],
+            "only_failed": False,
+            "reset_dag_runs": True,
+        },
+    )
+    assert response.status_code == 200, response.text
+
+    def second_try() -> dict | None:
+        (ti,) = [
+            ti
+            for ti in task_instances(deployment, DAG_ID, local_run.run_id)
+            if ti["task_id"] == "shopware6.products"
+        ]
+        return ti if ti["try_number"] == 2 and ti["state"] in ("success", "failed") else None
+
+    local.wait_for(second_try, "the cleared task's second try", 180, deployment.home)
+    assert second_try()["state"] == "success", deployment.log_tail()
+    assert wait_for_run(deployment, DAG_ID, local_run.run_id)["state"] == "success"
+    assert shop.stats()["calls"].get("POST /api/_action/sync", 0) == before
