@@ -39,18 +39,44 @@ def test_there_are_dag_files():
     assert DAG_FILES, "no DAG files found"
 
 
-@pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.name)
-def test_dag_file_parses_cleanly_quickly_and_lightly(dag_file):
+def parse(dag_file: Path, **env: str) -> dict:
     result = subprocess.run(
         [sys.executable, "-c", PROBE, str(dag_file)],
         capture_output=True,
         text=True,
-        env=dict(os.environ),
+        env={**os.environ, **env},
         timeout=120,
         check=True,
     )
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.name)
+def test_dag_file_parses_cleanly_quickly_and_lightly(dag_file):
+    report = parse(dag_file)
     assert report["errors"] == {}
     assert report["dags"], f"{dag_file.name} defines no DAG"
     assert report["seconds"] < 2.0, f"{dag_file.name} took {report['seconds']:.2f} s to parse"
     assert report["heavy"] == [], f"{dag_file.name} imports {report['heavy']} at parse time"
+
+
+def test_one_dag_per_target_of_the_targets_file(tmp_path):
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(
+        "targets:\n"
+        "  - {name: shop_de, type: shopware6, connection: shopware6_de}\n"
+        "  - {name: shop_at, type: shopware6, connection: shopware6_at, schedule: null}\n"
+        "  - {name: store_us, type: cscart, connection: cscart_us}\n"
+    )
+    report = parse(DAGS / "pimflow_sync.py", PIMFLOW_TARGETS=str(targets))
+    assert report["errors"] == {}
+    assert report["dags"] == ["akeneo_to_shop_at", "akeneo_to_shop_de", "akeneo_to_store_us"]
+
+
+def test_a_wrong_targets_file_is_an_import_error_naming_the_target_and_key(tmp_path):
+    targets = tmp_path / "targets.yaml"
+    targets.write_text("targets:\n  - {name: shop_de, type: magento, connection: x}\n")
+    report = parse(DAGS / "pimflow_sync.py", PIMFLOW_TARGETS=str(targets))
+    assert report["dags"] == []
+    (error,) = report["errors"].values()
+    assert f"{targets}: target 'shop_de': type must be one of shopware6, cscart" in error
