@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,23 +60,50 @@ def run_cscart_dag(cscart_sandboxes, cscart_home) -> DagRunner:
     return runner
 
 
+def point_at(
+    patch: pytest.MonkeyPatch,
+    home: Path,
+    servers: dict[str, SandboxServer],
+    **cscart_extra: Any,
+) -> None:
+    """Point this process at a pimflow home and the sandboxes (for direct stage calls)."""
+    patch.setenv("PIMFLOW_HOME", str(home))
+    for name in (
+        "PIMFLOW_MEDIA_BASE_URL",
+        "PIMFLOW_STAGING_URL",
+        "PIMFLOW_STATE_DB",
+        "PIMFLOW_CSCART_MAPPING",
+    ):
+        patch.delenv(name, raising=False)
+    for name, server in servers.items():
+        connection = run.SANDBOX_CONNECTIONS[name](server.url)
+        if name == "cscart" and cscart_extra:
+            connection["extra"] = cscart_extra
+        patch.setenv(f"AIRFLOW_CONN_{name.upper()}_DEFAULT", json.dumps(connection))
+
+
+@contextmanager
+def sandboxed(home: Path, akeneo_seed: int) -> Iterator[dict[str, SandboxServer]]:
+    """A demo-catalog Akeneo and an empty CS-Cart, this process pointed at them and at
+    `home`, for a module's tests; everything undone and stopped afterwards."""
+    servers = {
+        "akeneo": start("akeneo", "demo", akeneo_seed),
+        "cscart": start("cscart", "empty", 1),
+    }
+    patch = pytest.MonkeyPatch()
+    try:
+        point_at(patch, home, servers)
+        yield servers
+    finally:
+        patch.undo()
+        for server in servers.values():
+            server.stop()
+
+
 @pytest.fixture
 def pimflow_env(monkeypatch) -> Callable[..., None]:
-    """Point this process at a pimflow home and the sandboxes (for direct stage calls)."""
-
-    def use(home: Path, servers: dict[str, SandboxServer], **cscart_extra: Any) -> None:
-        monkeypatch.setenv("PIMFLOW_HOME", str(home))
-        monkeypatch.delenv("PIMFLOW_MEDIA_BASE_URL", raising=False)
-        monkeypatch.delenv("PIMFLOW_STAGING_URL", raising=False)
-        monkeypatch.delenv("PIMFLOW_STATE_DB", raising=False)
-        monkeypatch.delenv("PIMFLOW_CSCART_MAPPING", raising=False)
-        for name, server in servers.items():
-            connection = run.SANDBOX_CONNECTIONS[name](server.url)
-            if name == "cscart" and cscart_extra:
-                connection["extra"] = cscart_extra
-            monkeypatch.setenv(f"AIRFLOW_CONN_{name.upper()}_DEFAULT", json.dumps(connection))
-
-    return use
+    """point_at, undone after the test."""
+    return lambda home, servers, **extra: point_at(monkeypatch, home, servers, **extra)
 
 
 def remove_state(home: Path) -> None:

@@ -9,7 +9,6 @@ on each other in file order, on one shop. Unit tests of the two stand-ins come l
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from pimflow.cscart.dry_run import DryRunHook, DryRunStore, DryRunViolation, dry
 from pimflow.hooks.base import ApiError
 from pimflow.sandbox.server import SandboxServer
 from pimflow.state import StateStore
-from tests.cscart.conftest import start
+from tests.cscart.conftest import sandboxed
 from tests.cscart.expectations import AkeneoCatalog
 from tests.cscart.shop_reader import ShopReader
 
@@ -86,29 +85,8 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> Iterator[World]:
     home = tmp_path_factory.mktemp("pimflow-dry-run")
-    servers = {"akeneo": start("akeneo", "demo", 11), "cscart": start("cscart", "empty", 1)}
-    patch = pytest.MonkeyPatch()
-    try:
-        from pimflow import run
-
-        patch.setenv("PIMFLOW_HOME", str(home))
-        for name in (
-            "PIMFLOW_MEDIA_BASE_URL",
-            "PIMFLOW_STAGING_URL",
-            "PIMFLOW_STATE_DB",
-            "PIMFLOW_CSCART_MAPPING",
-        ):
-            patch.delenv(name, raising=False)
-        for name, server in servers.items():
-            patch.setenv(
-                f"AIRFLOW_CONN_{name.upper()}_DEFAULT",
-                json.dumps(run.SANDBOX_CONNECTIONS[name](server.url)),
-            )
+    with sandboxed(home, akeneo_seed=11) as servers:
         yield World(servers["akeneo"], servers["cscart"], home, ShopReader(servers["cscart"].url))
-    finally:
-        patch.undo()
-        for server in servers.values():
-            server.stop()
 
 
 def _counts(results: dict[str, Any]) -> dict[str, dict[str, dict[str, int]]]:

@@ -21,7 +21,7 @@ import requests
 from pimflow.bench.cscart import STAGES, stage_catalog, upload_catalog
 from pimflow.cscart.config import load_mapping
 from pimflow.sandbox.server import SandboxServer
-from tests.cscart.conftest import remove_state, start
+from tests.cscart.conftest import remove_state, sandboxed
 from tests.cscart.expectations import AkeneoCatalog, check_shop, value
 from tests.cscart.shop_reader import ShopReader
 
@@ -71,30 +71,11 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> Iterator[World]:
     home = tmp_path_factory.mktemp("pimflow-scenarios")
-    servers = {"akeneo": start("akeneo", "demo", 7), "cscart": start("cscart", "empty", 1)}
-    patch = pytest.MonkeyPatch()
-    try:
-        from pimflow import run
-
-        patch.setenv("PIMFLOW_HOME", str(home))
-        for name in ("PIMFLOW_MEDIA_BASE_URL", "PIMFLOW_STAGING_URL", "PIMFLOW_STATE_DB"):
-            patch.delenv(name, raising=False)
-        patch.delenv("PIMFLOW_CSCART_MAPPING", raising=False)
-        for name, server in servers.items():
-            import json
-
-            patch.setenv(
-                f"AIRFLOW_CONN_{name.upper()}_DEFAULT",
-                json.dumps(run.SANDBOX_CONNECTIONS[name](server.url)),
-            )
+    with sandboxed(home, akeneo_seed=7) as servers:
         world = World(servers["akeneo"], servers["cscart"], home, ShopReader(servers["cscart"].url))
         first = world.sync()
         assert all(not summary["errors"] for summary in first.values()), first
         yield world
-    finally:
-        patch.undo()
-        for server in servers.values():
-            server.stop()
 
 
 def v_(data: Any) -> list[dict[str, Any]]:
