@@ -233,6 +233,15 @@ def target_named(name: str, path: str | os.PathLike[str] | None = None) -> Targe
     )
 
 
+def load_target_mapping(target: Target) -> Any:
+    """The target's mapping file, parsed and checked by its type's rules."""
+    if target.type == "shopware6":
+        from pimflow.shopware6.config import load_mapping
+    else:
+        from pimflow.cscart.config import load_mapping
+    return load_mapping(target.mapping)
+
+
 def scheduled_mode(
     target: Target, requested: str, run_type: str, start: datetime | None, end: datetime | None
 ) -> str:
@@ -264,13 +273,21 @@ def pools(targets: list[Target]) -> dict[str, tuple[int, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m pimflow.targets [check|pools]`: check the targets file and list its DAGs,
-    or create (or resize) the pools its DAGs need, with the airflow CLI."""
+    """`python -m pimflow.targets [check|pools]`: check the targets file and every target's
+    mapping and list the DAGs, or create (or resize) the pools the DAGs need, with the
+    airflow CLI."""
     import subprocess
     import sys
 
     command = (argv if argv is not None else sys.argv[1:]) or ["check"]
-    targets = load_targets()
+    try:
+        targets = load_targets()
+        if command[0] == "check":
+            for target in targets:
+                load_target_mapping(target)
+    except ValueError as exc:  # TargetsConfigError, MappingConfigError: where and why
+        print(exc, file=sys.stderr)
+        return 1
     if command[0] == "check":
         for target in targets:
             print(

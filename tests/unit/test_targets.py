@@ -142,9 +142,16 @@ def test_the_check_command_lists_the_dags_of_the_targets_file(tmp_path, monkeypa
 
     path = tmp_path / "targets.yaml"
     path.write_text(yaml.safe_dump(TWO_SHOPS_AND_A_STORE))
+    (tmp_path / "uk.yaml").write_text("batch_size: 100\n")  # shop_uk's mapping
     monkeypatch.setenv("PIMFLOW_TARGETS", str(path))
     assert main(["check"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "akeneo_to_shop_eu: shopware6 → shopware6_eu, schedule @hourly"
     assert lines[1].startswith("akeneo_to_shop_uk: ") and lines[1].endswith("schedule None")
     assert main(["sideways"]) == 2
+
+    # A target's mapping is checked too: the error names the file, the key and the reason.
+    (tmp_path / "uk.yaml").write_text("batch_size: lots\n")
+    assert main(["check"]) == 1
+    error = capsys.readouterr().err
+    assert str(tmp_path / "uk.yaml") in error and "batch_size" in error

@@ -9,7 +9,7 @@ from typing import Any
 
 import pendulum
 
-from pimflow.targets import Target
+from pimflow.targets import Target, load_target_mapping
 
 DOCS = {
     "shopware6": """
@@ -74,15 +74,13 @@ def build_dag(target: Target) -> Any:
     if target.type == "shopware6":
         from pimflow.pipeline.shopware6 import UPLOAD_STAGES
         from pimflow.pipeline.shopware6 import shopware6_group as upload_group
-        from pimflow.shopware6.config import load_mapping
     else:
-        from pimflow.cscart.config import load_mapping
         from pimflow.pipeline.cscart import UPLOAD_STAGES
         from pimflow.pipeline.cscart import cscart_group as upload_group
 
     # Validated now, while Airflow parses the file: a broken mapping is an import error
     # that names the file, the key and the reason, before any run starts.
-    load_mapping(target.mapping)
+    load_target_mapping(target)
 
     with DAG(
         dag_id=target.dag_id,
