@@ -115,11 +115,9 @@ def _target(raw: Any, index: int, base: Path, source: str) -> Target:
             source, f"{where} type", f"must be one of {', '.join(TARGET_TYPES)} (got {kind!r})"
         )
     strings = {}
-    for key in ("connection", "akeneo_connection", "owner"):
-        value = raw.get(
-            key,
-            {"connection": None, "akeneo_connection": "akeneo_default", "owner": "pimflow"}[key],
-        )
+    defaults = {"connection": None, "akeneo_connection": "akeneo_default", "owner": "pimflow"}
+    for key, default in defaults.items():
+        value = raw.get(key, default)
         if not isinstance(value, str) or not value.strip():
             raise TargetsConfigError(
                 source, f"{where} {key}", f"must be a non-empty string (got {value!r})"
@@ -196,12 +194,12 @@ def parse_targets(raw: Any, source: str = "targets", base: Path | None = None) -
     targets = [
         _target(item, i, base or Path.cwd(), source) for i, item in enumerate(raw["targets"])
     ]
-    seen_names: dict[str, str] = {}
-    seen_shops: dict[str, str] = {}
+    seen_names: set[str] = set()
+    seen_shops: dict[str, str] = {}  # shop connection → the target writing it
     for target in targets:
         if target.name in seen_names:
             raise TargetsConfigError(source, f"target {target.name!r}:", "is configured twice")
-        seen_names[target.name] = target.name
+        seen_names.add(target.name)
         other = seen_shops.get(target.connection)
         if other:
             # Two DAGs writing one shop would race (max_active_runs holds per DAG only).
@@ -222,10 +220,11 @@ def load_targets(path: str | os.PathLike[str] | None = None) -> list[Target]:
 
 
 def target_named(name: str, path: str | os.PathLike[str] | None = None) -> Target:
-    for target in load_targets(path):
+    targets = load_targets(path)
+    for target in targets:
         if target.name == name:
             return target
-    known = ", ".join(t.name for t in load_targets(path))
+    known = ", ".join(t.name for t in targets)
     raise TargetsConfigError(
         str(path or os.environ.get(ENV_VAR) or DEFAULT_FILE),
         f"target {name!r}",
