@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-TARGET ?= shopware6
+TARGET ?=
 PARAMS ?= {}
 CATALOG ?= demo
 
@@ -28,10 +28,10 @@ install-dev: $(VENV)/.dev
 demo: install
 	$(BIN)/python -m pimflow.run demo --catalog $(CATALOG)
 
-## make sync TARGET=shopware6 PARAMS='{"channel": "ecommerce"}': one run against the
+## make sync TARGET=<name> PARAMS='{"channel": "ecommerce"}': one run against the
 ## connections the environment sets (AIRFLOW_CONN_AKENEO_DEFAULT, ...)
 sync: install
-	$(BIN)/python -m pimflow.run sync --target $(TARGET) --params '$(PARAMS)'
+	$(BIN)/python -m pimflow.run sync --target '$(TARGET)' --params '$(PARAMS)'
 
 ## make sandbox CATALOG=1000: every sandbox API on its default port, until Ctrl-C
 sandbox: install

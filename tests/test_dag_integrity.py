@@ -79,4 +79,4 @@ def test_a_wrong_targets_file_is_an_import_error_naming_the_target_and_key(tmp_p
     report = parse(DAGS / "pimflow_sync.py", PIMFLOW_TARGETS=str(targets))
     assert report["dags"] == []
     (error,) = report["errors"].values()
-    assert f"{targets}: target 'shop_de': type must be one of shopware6, cscart" in error
+    assert f"{targets}: target 'shop_de': type must be one of cscart, shopware6" in error

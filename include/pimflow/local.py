@@ -37,12 +37,12 @@ from typing import Any
 import requests
 
 from pimflow.config import xcom_settings
+from pimflow.sandboxes import SANDBOX_CONNECTIONS, sandbox_default_urls, sandbox_names
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL_HOME = REPO / ".airflow" / "local"
 DEFAULT_PORT = 8080
 ADMIN_USER = "admin"
-SANDBOX_NAMES = ("akeneo", "shopware6", "cscart")
 
 
 def bin_path(name: str) -> str:
@@ -84,7 +84,7 @@ def stack_env(
         key: value
         for key, value in os.environ.items()
         if not key.startswith("AIRFLOW__")
-        and key not in {f"AIRFLOW_CONN_{name.upper()}_DEFAULT" for name in SANDBOX_NAMES}
+        and key not in {f"AIRFLOW_CONN_{name.upper()}_DEFAULT" for name in sandbox_names()}
         and not key.startswith("PIMFLOW_")
     }
     base_url = f"http://127.0.0.1:{port}"
@@ -381,8 +381,6 @@ def import_connections(env: dict[str, str], home: Path, connections: dict[str, d
 
 
 def sandbox_connections(urls: dict[str, str]) -> dict[str, dict]:
-    from pimflow.run import SANDBOX_CONNECTIONS
-
     return {f"{name}_default": SANDBOX_CONNECTIONS[name](url) for name, url in urls.items()}
 
 
@@ -391,7 +389,8 @@ def start_sandboxes(home: Path, env: dict[str, str], catalog: str = "demo") -> d
     ready = run_dir(home) / "sandbox-urls.json"
     ready.unlink(missing_ok=True)
     argv = [bin_path("pimflow-sandbox"), "all", "--catalog", catalog, "--ready-file", str(ready)]
-    if not all(port_is_free(p) for p in (8081, 8082, 8083)):
+    ports = [int(url.rsplit(":", 1)[1]) for url in sandbox_default_urls().values()]
+    if not all(port_is_free(p) for p in ports):
         argv += ["--port", "0"]
     start_component("sandbox", argv, env, home)
     return wait_for(

@@ -1,4 +1,4 @@
-"""Airflow provider metadata: the connection types akeneo, shopware6 and cscart.
+"""Airflow provider metadata: the connection types of Akeneo and of every registered target.
 
 Airflow reads this through the `apache_airflow_provider` entry point (pyproject.toml), so
 the connection form shows each API's own fields and the Test button calls the hook's
@@ -47,19 +47,38 @@ def _connection_type(
     }
 
 
+def _shop_connection_type(shop: Any) -> dict[str, Any]:
+    return _connection_type(
+        shop.connection_type,
+        shop.hook_class.replace(":", "."),
+        shop.title,
+        shop.host_placeholder,
+        shop.login_label,
+        shop.password_label,
+        {
+            name: {"label": f.label, "description": f.description, "schema": f.schema}
+            for name, f in shop.connection_fields.items()
+        },
+    )
+
+
 def get_provider_info() -> dict[str, Any]:
+    from pimflow.targets.registry import target_types
+
+    shops = list(target_types().values())
     return {
         "package-name": "pimflow",
         "name": "pimflow",
-        "description": "Akeneo PIM to Shopware 6 and CS-Cart synchronisation.",
+        "description": "Akeneo PIM to the shops of the registered targets ("
+        + ", ".join(shop.title for shop in shops)
+        + ").",
         "versions": [pimflow.__version__],
         "hooks": [
             {
                 "integration-name": "pimflow",
                 "python-modules": [
                     "pimflow.hooks.akeneo",
-                    "pimflow.hooks.shopware6",
-                    "pimflow.hooks.cscart",
+                    *(shop.hook_class.partition(":")[0] for shop in shops),
                 ],
             }
         ],
@@ -84,33 +103,6 @@ def get_provider_info() -> dict[str, Any]:
                     },
                 },
             ),
-            _connection_type(
-                "shopware6",
-                "pimflow.hooks.shopware6.Shopware6Hook",
-                "Shopware 6",
-                "https://shop.example.com",
-                "Access key ID",
-                "Secret access key",
-            ),
-            _connection_type(
-                "cscart",
-                "pimflow.hooks.cscart.CsCartHook",
-                "CS-Cart",
-                "https://store.example.com",
-                "Administrator e-mail",
-                "API key",
-                {
-                    "api_prefix": {
-                        "label": "API prefix",
-                        "description": "/api (default) or /api/2.",
-                        "schema": {"type": ["string", "null"], "default": "/api"},
-                    },
-                    "company_id": {
-                        "label": "Vendor / store id",
-                        "description": "Multi-Vendor vendor or Store Builder store to write into.",
-                        "schema": {"type": ["integer", "null"]},
-                    },
-                },
-            ),
+            *(_shop_connection_type(shop) for shop in shops),
         ],
     }

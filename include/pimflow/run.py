@@ -1,9 +1,10 @@
 """`make demo` and `make sync`: run a sync DAG once with `airflow dags test`, no deployment.
 
     python -m pimflow.run demo                      # sandbox APIs, generated catalog
-    python -m pimflow.run sync --target shopware6 --params '{"channel": "ecommerce"}'
+    python -m pimflow.run sync --target shop_eu --params '{"channel": "ecommerce"}'
 
-`--target` is a target's name in the targets file ($PIMFLOW_TARGETS, pimflow/targets.py).
+`--target` is a target's name in the targets file ($PIMFLOW_TARGETS, pimflow/targets);
+without it, the file's first target.
 
 The demo starts the sandbox servers on free ports on 127.0.0.1, points the connections at
 them, runs the DAG, prints the report's summary and stops the servers. `sync` uses the
@@ -26,37 +27,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pimflow.config import xcom_settings
-from pimflow.targets import target_named
+from pimflow.sandboxes import SANDBOX_CONNECTIONS, sandbox_default_urls
+from pimflow.targets import load_targets, target_named
+
+__all__ = ["SANDBOX_CONNECTIONS", "airflow_env", "migrate", "run_dag"]
 
 REPO = Path(__file__).resolve().parents[2]
 AIRFLOW_HOME = REPO / ".airflow"
-
-SANDBOX_CONNECTIONS = {
-    "akeneo": lambda url: {
-        "conn_type": "akeneo",
-        "host": url,
-        "login": "admin",
-        "password": "admin",
-        "extra": {"client_id": "pimflow", "client_secret": "pimflow-secret"},
-    },
-    "shopware6": lambda url: {
-        "conn_type": "shopware6",
-        "host": url,
-        "login": "pimflow",
-        "password": "pimflow-secret",
-    },
-    "cscart": lambda url: {
-        "conn_type": "cscart",
-        "host": url,
-        "login": "admin@example.com",
-        "password": "pimflow-api-key",
-    },
-}
-SANDBOX_DEFAULT_URLS = {
-    "akeneo": "http://127.0.0.1:8081",
-    "shopware6": "http://127.0.0.1:8082",
-    "cscart": "http://127.0.0.1:8083",
-}
 
 
 def airflow_env(pimflow_home: Path, connections: dict[str, str] | None = None) -> dict[str, str]:
@@ -194,13 +171,19 @@ def demo(args: argparse.Namespace) -> int:
         for name, value in connections.items():  # the demo always uses its own sandboxes
             env[f"AIRFLOW_CONN_{name.upper()}"] = value
         migrate(env, log_file)
-        code = run_dag("shopware6", {}, env, log_file)
+        code = run_dag(args.target or first_target(env), {}, env, log_file)
     print(f"demo finished in {time.monotonic() - started:.1f} s (exit {code})")
     return code
 
 
+def first_target(env: dict[str, str]) -> str:
+    """The name of the first target of the targets file the run will use."""
+    return load_targets(env.get("PIMFLOW_TARGETS"))[0].name
+
+
 def sync(args: argparse.Namespace) -> int:
     AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
+    args.target = args.target or first_target(dict(os.environ))
     log_file = AIRFLOW_HOME / f"sync-{args.target}.log"
     log_file.write_text("")
     params = json.loads(args.params) if args.params else {}
@@ -208,8 +191,8 @@ def sync(args: argparse.Namespace) -> int:
         raise SystemExit('PARAMS must be a JSON object, e.g. \'{"channel": "ecommerce"}\'')
     sandbox_defaults = {
         f"{name}_default": json.dumps(SANDBOX_CONNECTIONS[name](url))
-        for name, url in SANDBOX_DEFAULT_URLS.items()
-        if name in ("akeneo", target_named(args.target).type)
+        for name, url in sandbox_default_urls().items()
+        if name in ("akeneo", target_named(args.target).shop.sandbox_name)
     }
     pimflow_home = Path(os.environ.get("PIMFLOW_HOME") or AIRFLOW_HOME / "pimflow")
     env = airflow_env(pimflow_home, sandbox_defaults)
@@ -222,9 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     demo_parser = sub.add_parser("demo", help="sync the sandbox catalog into the sandbox shop")
     demo_parser.add_argument("--catalog", default="demo", help="the sandbox Akeneo's catalog")
+    demo_parser.add_argument("--target", default=None, help="a target's name (default: the first)")
     demo_parser.set_defaults(func=demo)
     sync_parser = sub.add_parser("sync", help="run one target's DAG once")
-    sync_parser.add_argument("--target", default="shopware6", help="a target's name")
+    sync_parser.add_argument("--target", default=None, help="a target's name (default: the first)")
     sync_parser.add_argument("--params", default="", help="the run's params, as JSON")
     sync_parser.set_defaults(func=sync)
     args = parser.parse_args(argv)

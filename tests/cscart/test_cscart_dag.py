@@ -9,7 +9,7 @@ import json
 import pytest
 from airflow.sdk import ObjectStoragePath
 
-from pimflow.bench.cscart import upload_catalog
+from pimflow.cscart.bench import upload_catalog
 from tests.cscart.expectations import FEATURES, AkeneoCatalog, check_shop
 from tests.cscart.shop_reader import API_KEY, ShopReader
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from pimflow.bench.cscart import stage_catalog, upload_catalog
+from pimflow.cscart.bench import stage_catalog, upload_catalog
 from pimflow.cscart.dry_run import DryRunHook, DryRunStore, DryRunViolation, dry_run_session
 from pimflow.hooks.base import ApiError
 from pimflow.sandbox.server import SandboxServer

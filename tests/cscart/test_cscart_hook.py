@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from pimflow.cscart.hook import CsCartHook, refusal
 from pimflow.hooks.base import ApiError
-from pimflow.hooks.cscart import CsCartHook, refusal
 from pimflow.sandbox.cli import create_app
 from pimflow.sandbox.server import SandboxServer
 

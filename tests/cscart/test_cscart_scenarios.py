@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from pimflow.bench.cscart import STAGES, stage_catalog, upload_catalog
+from pimflow.cscart.bench import STAGES, stage_catalog, upload_catalog
 from pimflow.cscart.config import load_mapping
 from pimflow.sandbox.server import SandboxServer
 from tests.cscart.conftest import remove_state, sandboxed
@@ -446,10 +446,10 @@ def test_a_product_the_shop_refuses_is_reported_and_the_rest_lands(world):
     from pimflow import config, run
     from pimflow.cscart.categories import sync_categories
     from pimflow.cscart.features import sync_features
+    from pimflow.cscart.hook import CsCartHook
     from pimflow.cscart.media import media_urls
     from pimflow.cscart.products import sync_products
     from pimflow.cscart.upload import load_languages, target_name
-    from pimflow.hooks.cscart import CsCartHook
     from pimflow.sandbox.cli import create_app
     from pimflow.state import StateStore
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from pimflow import config
-from pimflow.hooks.shopware6 import Shopware6Hook
 from pimflow.run import SANDBOX_CONNECTIONS
 from pimflow.sandbox.cli import create_app
 from pimflow.sandbox.server import SandboxServer
 from pimflow.shopware6.config import Shopware6Mapping, load_mapping
+from pimflow.shopware6.hook import Shopware6Hook
 from pimflow.shopware6.upload import Shopware6Upload
 from pimflow.state import StateStore
 from tests.akeneo.conftest import akeneo, stage_everything  # noqa: F401 - the fixture

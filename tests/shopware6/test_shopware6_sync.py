@@ -10,8 +10,8 @@ from typing import Any
 import requests
 
 from pimflow.akeneo.datasets import PRODUCTS
-from pimflow.hooks.shopware6 import Shopware6Hook
 from pimflow.shopware6.config import with_defaults
+from pimflow.shopware6.hook import Shopware6Hook
 from pimflow.shopware6.mapping import shopware_id
 from pimflow.shopware6.writer import Outcome, Row, SyncWriter
 from pimflow.staging import read_rows

@@ -10,8 +10,8 @@ import pytest
 
 from pimflow.hooks.akeneo import AkeneoHook
 from pimflow.hooks.base import ApiError
-from pimflow.hooks.shopware6 import Shopware6Hook
 from pimflow.sandbox.server import HttpError, Request, Response, SandboxApp, SandboxServer
+from pimflow.shopware6.hook import Shopware6Hook
 
 
 class ScriptedAkeneo(SandboxApp):
@@ -184,7 +184,7 @@ def test_shopware_hook_sends_client_credentials_and_returns_sync_400s(monkeypatc
 
 
 def test_cscart_hook_uses_basic_auth_vendor_paths_and_retries_509(monkeypatch):
-    from pimflow.hooks.cscart import CsCartHook
+    from pimflow.cscart.hook import CsCartHook
 
     class ScriptedStore(SandboxApp):
         def __init__(self) -> None:

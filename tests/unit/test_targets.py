@@ -62,7 +62,7 @@ def test_each_target_has_its_dag_connections_mapping_and_pools(tmp_path):
     [
         ({"colour": "red"}, "targets[0].colour is not a key of a target"),
         ({"name": "Shop EU"}, "targets[0].name must be lower-case letters"),
-        ({"type": "magento"}, "target 'shop_eu': type must be one of shopware6, cscart"),
+        ({"type": "magento"}, "target 'shop_eu': type must be one of cscart, shopware6"),
         ({"connection": ""}, "target 'shop_eu': connection must be a non-empty string"),
         ({"schedule": "every hour"}, "target 'shop_eu': schedule is not a valid cron expression"),
         ({"reconcile_at": "3am"}, "target 'shop_eu': reconcile_at must be a UTC time HH:MM"),

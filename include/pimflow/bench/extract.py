@@ -26,7 +26,7 @@ from typing import Any
 
 import requests
 
-from pimflow.run import SANDBOX_CONNECTIONS
+from pimflow.sandboxes import SANDBOX_CONNECTIONS
 
 BIN = Path(sys.executable).parent
 

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pimflow.cscart.config import CsCartMapping
+from pimflow.cscart.hook import CsCartHook, refusal
 from pimflow.cscart.mapping import UNCLASSIFIED_KEY, category_core, category_texts
 from pimflow.cscart.upload import (
     CATEGORY,
@@ -22,7 +23,6 @@ from pimflow.cscart.upload import (
     load_category_rows,
 )
 from pimflow.hooks.base import ApiError
-from pimflow.hooks.cscart import CsCartHook, refusal
 from pimflow.state import StateStore, payload_hash
 
 log = logging.getLogger(__name__)

@@ -47,9 +47,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from pimflow.cscart.hook import CsCartHook
 from pimflow.cscart.upload import StageResult
 from pimflow.hooks.base import ApiError
-from pimflow.hooks.cscart import CsCartHook
 
 # Collections whose items a dry-run write checks for (GET <collection>/<id>) first, because
 # the stages treat a 404 there as "deleted in the shop since".

@@ -18,6 +18,7 @@ from typing import Any
 
 from pimflow.akeneo.datasets import PRODUCT_MODELS, PRODUCTS
 from pimflow.cscart.config import CsCartMapping
+from pimflow.cscart.hook import CsCartHook, refusal
 from pimflow.cscart.mapping import (
     FeatureSpec,
     UnitConverter,
@@ -41,7 +42,6 @@ from pimflow.cscart.upload import (
     load_records,
 )
 from pimflow.hooks.base import ApiError
-from pimflow.hooks.cscart import CsCartHook, refusal
 from pimflow.staging import read_rows
 from pimflow.state import StateStore, payload_hash
 

@@ -27,6 +27,7 @@ from pimflow.akeneo.values import ASSET_TYPES
 from pimflow.cscart.categories import CategorySync
 from pimflow.cscart.config import CsCartMapping
 from pimflow.cscart.features import plan
+from pimflow.cscart.hook import CsCartHook, refusal
 from pimflow.cscart.mapping import (
     UNCLASSIFIED_KEY,
     MappedProduct,
@@ -49,7 +50,6 @@ from pimflow.cscart.upload import (
     load_media,
 )
 from pimflow.hooks.base import ApiError
-from pimflow.hooks.cscart import CsCartHook, refusal
 from pimflow.staging import read_rows
 from pimflow.state import StateStore, payload_hash
 

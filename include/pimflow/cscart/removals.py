@@ -16,6 +16,7 @@ from typing import Any
 
 from pimflow.akeneo.datasets import PRODUCTS
 from pimflow.cscart.config import CsCartMapping
+from pimflow.cscart.hook import CsCartHook, refusal
 from pimflow.cscart.mapping import UNCLASSIFIED_KEY, product_key
 from pimflow.cscart.upload import (
     CATEGORY,
@@ -25,7 +26,6 @@ from pimflow.cscart.upload import (
     load_category_rows,
 )
 from pimflow.hooks.base import ApiError
-from pimflow.hooks.cscart import CsCartHook, refusal
 from pimflow.staging import read_rows
 from pimflow.state import StateStore
 

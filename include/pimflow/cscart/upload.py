@@ -26,6 +26,7 @@ from pimflow.akeneo.datasets import (
 )
 from pimflow.akeneo.values import ASSET_TYPES, pick
 from pimflow.cscart.config import CsCartMapping
+from pimflow.cscart.hook import CsCartHook
 from pimflow.cscart.mapping import (
     IMAGE,
     METRIC,
@@ -37,7 +38,6 @@ from pimflow.cscart.mapping import (
     language_map,
     run_config_error,
 )
-from pimflow.hooks.cscart import CsCartHook
 from pimflow.staging import read_rows
 
 log = logging.getLogger(__name__)

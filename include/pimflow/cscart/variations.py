@@ -23,6 +23,7 @@ from typing import Any
 from pimflow.akeneo.datasets import PRODUCT_MODELS, PRODUCTS
 from pimflow.akeneo.structure import load_family_variants
 from pimflow.cscart.config import CsCartMapping
+from pimflow.cscart.hook import CsCartHook, refusal
 from pimflow.cscart.mapping import group_code, group_features, product_key
 from pimflow.cscart.upload import (
     FEATURE,
@@ -33,7 +34,6 @@ from pimflow.cscart.upload import (
     StageResult,
 )
 from pimflow.hooks.base import ApiError
-from pimflow.hooks.cscart import CsCartHook, refusal
 from pimflow.staging import read_rows
 from pimflow.state import StateStore, payload_hash
 

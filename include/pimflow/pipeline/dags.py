@@ -1,6 +1,6 @@
-"""One sync DAG per configured target (pimflow/targets.py), built the same way for each.
+"""One sync DAG per configured target (pimflow/targets), built the same way for each.
 
-akeneo (extraction) ─► <type> (upload stages) ─► report ─► shop_updated (the Asset)
+akeneo (extraction) ─► <type> (the target's upload stages) ─► report ─► shop_updated (Asset)
 """
 
 from __future__ import annotations
@@ -11,39 +11,22 @@ import pendulum
 
 from pimflow.targets import Target, load_target_mapping
 
-DOCS = {
-    "shopware6": """
+EXTRACTION_DOC = """
 1. **akeneo**: the structure (channel, attributes and options, families and variants,
    categories), then product models and products in partitions of families, the records
    and assets they use, and their media files, staged in object storage.
-2. **shopware6**: categories, properties and manufacturers, then the images, then
-   parents, variants and simple products, then cross-sellings; only what changed since the
-   last run is sent, in `/api/_action/sync` batches, with the links Akeneo removed deleted
-   in the same call; refused products are reported, the rest lands. In mode `reconcile`,
-   products that left Akeneo are deactivated (or deleted, per the mapping file).
-""",
-    "cscart": """
-1. **akeneo**: the same extraction as every pimflow DAG (structure, product models and
-   products in partitions of families, records, assets, media files), staged in object
-   storage.
-2. **cscart**: the category tree with its translations; one feature per mapped attribute
-   with all its variants; products (texts per language, prices, weight, features,
-   categories, images) with bounded concurrency, only what changed; in mode `reconcile`,
-   products and categories gone from Akeneo disabled or deleted; product models as
-   variation groups.
-""",
-}
-TITLES = {"shopware6": "Akeneo → Shopware 6", "cscart": "Akeneo → CS-Cart / Multi-Vendor"}
+"""
 
 
 def _doc(target: Target) -> str:
+    shop = target.shop
     schedule = (
         f"`{target.schedule}`: each run reads the products updated in its data interval"
         if target.schedule
         else "none: runs only when triggered"
     )
     return (
-        f"### {TITLES[target.type]}: `{target.name}`\n{DOCS[target.type]}"
+        f"### Akeneo → {shop.title}: `{target.name}`\n{EXTRACTION_DOC}{shop.dag_doc}"
         "3. **report**: counts and every per-product error, as JSON and HTML in object "
         "storage (Browse → pimflow); then the Asset "
         f"`{target.dag_id}` is updated.\n\n"
@@ -64,19 +47,13 @@ def _timetable(schedule: str | None) -> Any:
 
 
 def build_dag(target: Target) -> Any:
-    """The DAG `akeneo_to_<name>` for one target."""
+    """The DAG `akeneo_to_<name>` for one target, of whatever registered type."""
     from airflow.sdk import DAG
 
     from pimflow.pipeline.extraction import extraction_group
     from pimflow.pipeline.params import sync_params
     from pimflow.pipeline.report import report_tasks
-
-    if target.type == "shopware6":
-        from pimflow.pipeline.shopware6 import UPLOAD_STAGES
-        from pimflow.pipeline.shopware6 import shopware6_group as upload_group
-    else:
-        from pimflow.pipeline.cscart import UPLOAD_STAGES
-        from pimflow.pipeline.cscart import cscart_group as upload_group
+    from pimflow.pipeline.upload import stage_task_ids, upload_group
 
     # Validated now, while Airflow parses the file: a broken mapping is an import error
     # that names the file, the key and the reason, before any run starts.
@@ -98,6 +75,7 @@ def build_dag(target: Target) -> Any:
         params=sync_params(target.params),
     ) as dag:
         extracted = extraction_group(target)
-        last_upload = upload_group(extracted, target)
-        report_tasks(target, UPLOAD_STAGES, last_upload)
+        uploads = upload_group(extracted, target)
+        # The report waits for every task, whatever each stage waits for.
+        report_tasks(target, stage_task_ids(target), [*extracted.values(), *uploads])
     return dag

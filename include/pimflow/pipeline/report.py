@@ -9,15 +9,7 @@ from airflow.sdk import get_current_context, task
 
 from pimflow.pipeline.context import params, state_store
 from pimflow.targets import Target
-
-EXTRACTION_STAGES = (
-    "akeneo.structure",
-    "akeneo.product_models",
-    "akeneo.products",
-    "akeneo.reference_entities",
-    "akeneo.assets",
-    "akeneo.media",
-)
+from pimflow.targets.base import EXTRACTION_OUTPUTS as EXTRACTION_STAGES
 
 
 def target_asset(target: Target):  # noqa: ANN201 - an Asset
@@ -28,8 +20,8 @@ def target_asset(target: Target):  # noqa: ANN201 - an Asset
     return Asset(name=target.dag_id, uri=f"x-pimflow://targets/{target.name}", group="pimflow")
 
 
-def report_tasks(target: Target, upload_stages: tuple[str, ...], after: Any) -> None:
-    """Add the report (after `after`, the upload's last task) and the Asset update."""
+def report_tasks(target: Target, upload_stages: tuple[str, ...], after: list[Any]) -> None:
+    """Add the report (after every task of `after`) and the Asset update."""
 
     @task(trigger_rule="all_done")
     def report() -> dict[str, Any]:

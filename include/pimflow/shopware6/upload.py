@@ -36,8 +36,8 @@ from pimflow.akeneo.datasets import (
 )
 from pimflow.akeneo.structure import load_attributes, load_channel, load_family_variants
 from pimflow.akeneo.values import MEDIA_TYPES, SELECT_TYPES
-from pimflow.hooks.shopware6 import Shopware6Hook
 from pimflow.shopware6.config import Shopware6Mapping
+from pimflow.shopware6.hook import Shopware6Hook
 from pimflow.shopware6.mapping import (
     Catalog,
     MappedProduct,

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pimflow.hooks.shopware6 import Shopware6Hook
+from pimflow.shopware6.hook import Shopware6Hook
 from pimflow.state import StateStore, payload_hash
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ connections, mapping file, schedule and trigger-form defaults:
 
     targets:
       - name: shop_eu                   # DAG id akeneo_to_shop_eu
-        type: shopware6                 # shopware6 | cscart
-        connection: shopware6_eu        # the shop's Airflow connection
+        type: <type>                    # a registered target type (pimflow.targets)
+        connection: shop_eu             # the shop's Airflow connection
         akeneo_connection: akeneo_default
         mapping: mappings/shop_eu.yaml  # relative to this file; default: the type's default
         schedule: "@hourly"             # cron or preset; null: runs only when triggered
@@ -28,11 +28,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pimflow.targets.base import ShopTarget
 from pimflow.yaml_files import read_yaml
 
 ENV_VAR = "PIMFLOW_TARGETS"
 DEFAULT_FILE = Path(__file__).with_name("default_targets.yaml")
-TARGET_TYPES = ("shopware6", "cscart")
 # Akeneo answers at most 4 calls in parallel per API connection (its documented limit);
 # every task that calls Akeneo takes slots of its connection's pool, in every DAG.
 AKENEO_CONCURRENT_CALLS = 4
@@ -87,6 +87,13 @@ class Target:
         return f"pimflow.akeneo.{self.akeneo_connection}"
 
     @property
+    def shop(self) -> ShopTarget:
+        """The implementation of this target's type."""
+        from pimflow.targets.registry import target_type
+
+        return target_type(self.type)
+
+    @property
     def shop_pool(self) -> str:
         """The pool of every task that writes this target's shop."""
         return f"pimflow.shop.{self.name}"
@@ -110,9 +117,10 @@ def _target(raw: Any, index: int, base: Path, source: str) -> Target:
         )
     where = f"target {name!r}:"
     kind = raw.get("type")
-    if kind not in TARGET_TYPES:
+    types = known_target_types()
+    if kind not in types:
         raise TargetsConfigError(
-            source, f"{where} type", f"must be one of {', '.join(TARGET_TYPES)} (got {kind!r})"
+            source, f"{where} type", f"must be one of {', '.join(types)} (got {kind!r})"
         )
     strings = {}
     defaults = {"connection": None, "akeneo_connection": "akeneo_default", "owner": "pimflow"}
@@ -232,13 +240,16 @@ def target_named(name: str, path: str | os.PathLike[str] | None = None) -> Targe
     )
 
 
+def known_target_types() -> tuple[str, ...]:
+    """The types a target may have: those registered (pimflow/targets/registry.py)."""
+    from pimflow.targets.registry import target_types
+
+    return tuple(target_types())
+
+
 def load_target_mapping(target: Target) -> Any:
     """The target's mapping file, parsed and checked by its type's rules."""
-    if target.type == "shopware6":
-        from pimflow.shopware6.config import load_mapping
-    else:
-        from pimflow.cscart.config import load_mapping
-    return load_mapping(target.mapping)
+    return target.shop.load_mapping(target.mapping)
 
 
 def scheduled_mode(
@@ -269,39 +280,3 @@ def pools(targets: list[Target]) -> dict[str, tuple[int, str]]:
         )
         found[target.shop_pool] = (SHOP_WRITERS, f"pimflow: writers of target {target.name}")
     return found
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m pimflow.targets [check|pools]`: check the targets file and every target's
-    mapping and list the DAGs, or create (or resize) the pools the DAGs need, with the
-    airflow CLI."""
-    import subprocess
-    import sys
-
-    command = (argv if argv is not None else sys.argv[1:]) or ["check"]
-    try:
-        targets = load_targets()
-        if command[0] == "check":
-            for target in targets:
-                load_target_mapping(target)
-    except ValueError as exc:  # TargetsConfigError, MappingConfigError: where and why
-        print(exc, file=sys.stderr)
-        return 1
-    if command[0] == "check":
-        for target in targets:
-            print(
-                f"{target.dag_id}: {target.type} → {target.connection}, schedule {target.schedule}"
-            )
-        return 0
-    if command[0] == "pools":
-        airflow = str(Path(sys.executable).with_name("airflow"))
-        for name, (slots, description) in pools(targets).items():
-            subprocess.run([airflow, "pools", "set", name, str(slots), description], check=True)
-            print(f"pool {name}: {slots} slots")
-        return 0
-    print("usage: python -m pimflow.targets [check|pools]", file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

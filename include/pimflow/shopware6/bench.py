@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pimflow.bench.extract import run_stage, start_sandbox
-from pimflow.run import SANDBOX_CONNECTIONS
+from pimflow.sandboxes import SANDBOX_CONNECTIONS
 
 STAGES = ("structure", "products", "cross_sellings")
 
@@ -47,8 +47,8 @@ def _stage_catalog(env: dict[str, str], run_id: str) -> dict[str, Any]:
 
 
 def _batched(folder, batch_size: int, state_db: Path, conn_id: str) -> dict[str, Any]:  # noqa: ANN001
-    from pimflow.hooks.shopware6 import Shopware6Hook
     from pimflow.shopware6.config import with_defaults
+    from pimflow.shopware6.hook import Shopware6Hook
     from pimflow.shopware6.upload import Shopware6Upload
     from pimflow.state import StateStore
 
@@ -80,8 +80,8 @@ def _naive(folder, sample: int, conn_id: str) -> dict[str, Any]:  # noqa: ANN001
     """One sync call per product (parents first), as a connector without batching does."""
     from pimflow.akeneo.datasets import PRODUCT_MODELS, PRODUCTS
     from pimflow.akeneo.structure import load_channel
-    from pimflow.hooks.shopware6 import Shopware6Hook
     from pimflow.shopware6.config import with_defaults
+    from pimflow.shopware6.hook import Shopware6Hook
     from pimflow.shopware6.mapping import MappingError, ProductMapper
     from pimflow.shopware6.upload import load_catalog, load_shop_context
     from pimflow.staging import read_rows

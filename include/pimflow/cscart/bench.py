@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pimflow.run import SANDBOX_CONNECTIONS
+from pimflow.sandboxes import SANDBOX_CONNECTIONS
 
 BIN = Path(sys.executable).parent
 STAGES = ("categories", "features", "products", "removals", "variations")
@@ -97,12 +97,12 @@ def upload_catalog(
     from pimflow.cscart.categories import sync_categories
     from pimflow.cscart.config import load_mapping
     from pimflow.cscart.features import sync_features
+    from pimflow.cscart.hook import CsCartHook
     from pimflow.cscart.media import media_urls
     from pimflow.cscart.products import sync_products
     from pimflow.cscart.removals import sync_removals
     from pimflow.cscart.upload import load_languages, target_name
     from pimflow.cscart.variations import sync_variations
-    from pimflow.hooks.cscart import CsCartHook
     from pimflow.state import StateStore
 
     mapping = mapping or load_mapping()
@@ -204,7 +204,7 @@ def _totals(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def bench(products: int, latency_ms: float, concurrencies: list[int]) -> dict[str, Any]:
-    from pimflow.hooks.cscart import CsCartHook
+    from pimflow.cscart.hook import CsCartHook
 
     workdir = Path(tempfile.mkdtemp(prefix="pimflow-bench-cscart-"))
     os.environ["PIMFLOW_HOME"] = str(workdir / "home")

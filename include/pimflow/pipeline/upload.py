@@ -1,0 +1,100 @@
+"""The upload stages of any target as one task group, and the runner of one stage.
+
+    akeneo (extraction) ─► <type_name>.<stage> … (the target's `stages()`, each after what
+                           it `needs`) ─► report
+
+Every stage is an Airflow task of its own (its own process, maybe its own machine), in the
+target's shop pool, so one task at a time writes a shop. The runner gives the stage what
+every stage needs (a hook on the target's connection, the state store, the run folder,
+the validated mapping, the run's params) and closes them after it, whatever happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from airflow.sdk import TaskGroup, task
+
+from pimflow.pipeline.context import params, run_folder, state_store
+from pimflow.targets import Target
+from pimflow.targets.base import EXTRACTION_OUTPUTS, Stage, StageContext
+
+
+def stage_task_ids(target: Target) -> tuple[str, ...]:
+    """The task ids of the target's upload stages, in order (what the report reads)."""
+    return tuple(f"{target.shop.type_name}.{stage.name}" for stage in target.shop.stages())
+
+
+@contextmanager
+def stage_context(
+    target: Target, structure: Mapping[str, Any], inputs: Mapping[str, Any]
+) -> Iterator[StageContext]:
+    """One stage's context, inside a task; hook and store closed afterwards."""
+    shop = target.shop
+    run_params = params()
+    mapping = shop.load_mapping(target.mapping)
+    hook = shop.hook(target.connection)
+    store = state_store()
+    try:
+        yield StageContext(
+            target=target,
+            hook=hook,
+            store=store,
+            folder=run_folder(),
+            structure=structure,
+            inputs=inputs,
+            params=run_params,
+            mapping=mapping,
+            dry_run=bool(run_params.get("dry_run")),
+        )
+    finally:
+        store.close()
+        close = getattr(hook, "close", None)
+        if close is not None:
+            close()
+
+
+def run_stage(target: Target, stage: Stage, structure: Mapping[str, Any], inputs: Any) -> dict:
+    """Run one stage; its summary, with the calls the stage made to the shop."""
+    with stage_context(target, structure, inputs) as context:
+        summary = dict(stage.function()(context))
+        summary.setdefault("calls", context.hook.total_calls)
+        summary.setdefault("dry_run", context.dry_run)
+    return summary
+
+
+def _stage_task(target: Target, stage: Stage) -> Any:
+    @task(task_id=stage.name, pool=target.shop_pool, doc_md=stage.doc or None)
+    def run(staged_structure: dict[str, Any], **inputs: Any) -> dict[str, Any]:
+        upstream = {need: inputs[_argument(need)] for need in stage.needs}
+        return run_stage(target, stage, staged_structure, upstream)
+
+    return run
+
+
+def upload_group(extracted: Mapping[str, Any], target: Target) -> list[Any]:
+    """Add the target's upload task group after the extraction; return its tasks."""
+    shop = target.shop
+    outputs: dict[str, Any] = {
+        name: extracted[name.removeprefix("akeneo.")] for name in EXTRACTION_OUTPUTS
+    }
+    tasks = []
+    with TaskGroup(shop.type_name, tooltip=shop.tooltip or f"Write the catalog into {shop.title}"):
+        for stage in shop.stages():
+            unknown = [need for need in stage.needs if need not in outputs]
+            if unknown:
+                raise ValueError(
+                    f"target type {shop.type_name!r}: stage {stage.name!r} needs "
+                    f"{', '.join(unknown)}, which no earlier stage or extraction output is"
+                )
+            inputs = {_argument(need): outputs[need] for need in stage.needs}
+            outputs[stage.name] = _stage_task(target, stage)(outputs["akeneo.structure"], **inputs)
+            tasks.append(outputs[stage.name])
+    return tasks
+
+
+def _argument(need: str) -> str:
+    """`akeneo.media` → `after_akeneo_media`: the keyword an upstream XCom is passed as."""
+    return "after_" + need.replace(".", "_")

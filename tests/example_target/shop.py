@@ -1,0 +1,75 @@
+"""A third shop, written from tests/ alone: proof that a target needs no edit in pimflow.
+
+The "shop" is one JSON file (the connection's host): product identifier → name. It is
+registered by the entry point in `registration/…dist-info/entry_points.txt`, found when
+that folder is on the Python path, the way an installed target package would be.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pimflow.targets.base import ShopTarget, Stage, StageContext
+
+# Like any target module, this one imports Airflow (and what imports it) only where used.
+
+
+class JsonShopHook:
+    """Reads and writes the shop file; counts its calls like the real hooks."""
+
+    def __init__(self, conn_id: str) -> None:
+        from airflow.sdk import BaseHook
+
+        self.path = Path(BaseHook.get_connection(conn_id).host)
+        self.total_calls = 0
+
+    def read(self) -> dict[str, str]:
+        self.total_calls += 1
+        return json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def write(self, products: dict[str, str]) -> None:
+        self.total_calls += 1
+        self.path.write_text(json.dumps(products, sort_keys=True))
+
+
+def write_products(context: StageContext) -> dict[str, Any]:
+    """Each product's name (its first label value), sent only when it changed."""
+    from pimflow.akeneo.datasets import PRODUCTS
+    from pimflow.staging import read_rows
+    from pimflow.state import payload_hash
+
+    label = context.mapping["name_attribute"]
+    names = {}
+    for row in read_rows(context.folder, PRODUCTS):
+        values = (row["values"] or {}).get(label) or [{"data": row["identifier"]}]
+        names[row["identifier"]] = str(values[0]["data"])
+    known = context.store.hashes("jsonshop", "product", names)
+    changed = {k: v for k, v in names.items() if known.get(k) != payload_hash(v)}
+    shop = context.hook.read()
+    if changed:
+        context.hook.write({**shop, **changed})
+        context.store.save("jsonshop", "product", {k: payload_hash(v) for k, v in changed.items()})
+    created = sum(1 for key in changed if key not in shop)
+    counts = {
+        "read": len(names),
+        "created": created,
+        "updated": len(changed) - created,
+        "unchanged": len(names) - len(changed),
+    }
+    return {"counts": {"product": counts}, "errors": []}
+
+
+class JsonShopTarget(ShopTarget):
+    type_name = "jsonshop"
+    title = "JSON file shop"
+    hook_class = "tests.example_target.shop:JsonShopHook"
+    connection_type = "jsonshop"
+    dag_doc = "2. **jsonshop**: every product's name into one JSON file.\n"
+
+    def load_mapping(self, path: str | None) -> dict[str, str]:
+        return {"name_attribute": "name"}
+
+    def stages(self) -> tuple[Stage, ...]:
+        return (Stage("products", write_products, needs=("akeneo.products",)),)
