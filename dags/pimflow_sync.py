@@ -1,6 +1,6 @@
 """pimflow: one Airflow DAG `akeneo_to_<name>` per target of the targets file.
 
-The targets file is `$PIMFLOW_TARGETS` (default: pimflow/default_targets.yaml, with the
+The targets file is `$PIMFLOW_TARGETS` (default: pimflow/targets/default_targets.yaml, with the
 targets `shopware6` and `cscart`); see the README's "Targets" section. (Airflow's safe
 mode only parses files that mention both "airflow" and "dag": this docstring does.)
 """

@@ -12,9 +12,8 @@ from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 
+from pimflow.results import COUNTS, add_counts
 from pimflow.staging import read_json, staging_root, write_json
-
-COUNTS = ("read", "created", "updated", "unchanged", "deleted", "skipped", "failed")
 
 
 def reports_folder(dag_id: str) -> ObjectStoragePath:
@@ -49,10 +48,7 @@ def build_report(
     for name in upload_stages:
         for summary in _as_list(stages.get(name)):
             target_calls += int(summary.get("calls", 0))
-            for entity, entity_counts in (summary.get("counts") or {}).items():
-                bucket = counts.setdefault(entity, dict.fromkeys(COUNTS, 0))
-                for key in COUNTS:
-                    bucket[key] += int(entity_counts.get(key, 0))
+            add_counts(counts, summary.get("counts") or {})
             errors.extend(summary.get("errors") or [])
     akeneo_calls = sum(
         int(summary.get("calls", 0))
@@ -135,7 +131,7 @@ def summary_text(report: dict[str, Any], max_errors: int = 20) -> str:
     if errors:
         lines.append(f"  errors ({len(errors)}):")
         for error in errors[:max_errors]:
-            lines.append(f"    - {error['product']}: {error['field']}: {error['reason']}")
+            lines.append(f"    - {error['identifier']}: {error['field']}: {error['reason']}")
         if len(errors) > max_errors:
             lines.append(f"    … and {len(errors) - max_errors} more in the report file")
     return "\n".join(lines)

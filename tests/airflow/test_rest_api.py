@@ -38,7 +38,7 @@ def test_a_run_triggered_through_the_rest_api_syncs_and_leaves_its_report(
     assert report["read"]["products"] == RUN_CONF["product_limit"]
 
     # The product broken on purpose is reported with its field and reason ...
-    refused = [e for e in report["errors"] if e["product"] == broken_product["identifier"]]
+    refused = [e for e in report["errors"] if e["identifier"] == broken_product["identifier"]]
     assert refused, report["errors"]
     assert refused[0]["field"] == "price" and "EUR" in refused[0]["reason"]
     # ... and the shop holds what the report says was written, without it.

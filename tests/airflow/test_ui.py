@@ -113,6 +113,7 @@ def test_everything_from_a_report_is_escaped(staging, client):
         "akeneo_to_shopware6",
         "manual__<i>run",
         target="<b>shop</b>",
+        # An error as reports before 0.2 wrote it (`product`): still shown, and escaped.
         errors=[{"product": "<img src=x onerror=alert(1)>", "field": "name", "reason": "<script>"}],
         counts={"<svg>": {"read": 1, "<x>": 2}},
     )
@@ -129,7 +130,8 @@ def test_everything_from_a_report_is_escaped(staging, client):
 
 def test_the_run_page_has_every_error_the_overview_the_first_fifty(staging, client):
     errors = [
-        {"product": f"SKU-{n:03d}", "field": "price", "reason": "no EUR price"} for n in range(120)
+        {"identifier": f"SKU-{n:03d}", "field": "price", "reason": "no EUR price"}
+        for n in range(120)
     ]
     save(report("akeneo_to_shopware6", "manual__big", errors=errors), 1_000)
     overview = client.get("/").text

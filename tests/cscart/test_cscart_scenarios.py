@@ -257,9 +257,11 @@ def test_disabled_deleted_emptied_and_recategorised_products_propagate(world):
     results = world.sync()
     assert results["products"]["errors"] == [
         {
-            "product": no_usd["identifier"],
+            "entity": "product",
+            "identifier": no_usd["identifier"],
             "field": "price",
             "reason": "no price in USD (Akeneo has EUR)",
+            "details": "",
         }
     ]
     # Gone: the deleted products, and those whose only category left the channel's tree
@@ -485,7 +487,7 @@ def test_a_product_the_shop_refuses_is_reported_and_the_rest_lands(world):
                 hook, store, target, folder, structure, languages, mapping, Broken()
             )
         store.close()
-        errors = {e["product"]: e for e in result.errors}
+        errors = {e["identifier"]: e for e in result.errors}
         assert set(errors) == {broken["identifier"]} | set(world.failing)
         error = errors[broken["identifier"]]
         assert error["field"] == "main_pair"

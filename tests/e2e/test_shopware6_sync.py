@@ -52,7 +52,7 @@ def test_first_run_creates_every_simple_product_and_a_second_run_writes_nothing(
 
     counts = report["counts"]["product"]
     assert report["read"]["products"] == len(source)
-    failed = {e["product"] for e in report["errors"]}
+    failed = {e["identifier"] for e in report["errors"]}
     for item in enabled:
         identifier = item["identifier"]
         if identifier in failed:

@@ -10,10 +10,11 @@ from typing import Any
 import requests
 
 from pimflow.akeneo.datasets import PRODUCTS
+from pimflow.results import StageResult
 from pimflow.shopware6.config import with_defaults
 from pimflow.shopware6.hook import Shopware6Hook
 from pimflow.shopware6.mapping import shopware_id
-from pimflow.shopware6.writer import Outcome, Row, SyncWriter
+from pimflow.shopware6.writer import Row, SyncWriter
 from pimflow.staging import read_rows
 from pimflow.state import StateStore
 from tests.e2e.sandbox_clients import AkeneoReader, ShopwareReader
@@ -298,7 +299,7 @@ def test_a_refused_product_is_reported_and_the_rest_of_its_batch_lands(akeneo, s
         },
     )
     result = sync()
-    errors = [e for e in result["errors"] if e["product"] == broken["identifier"]]
+    errors = [e for e in result["errors"] if e["identifier"] == broken["identifier"]]
     assert errors and errors[0]["field"] == "price" and "EUR" in errors[0]["reason"]
     written = Shop(shop.url).products()
     assert broken["identifier"] not in written
@@ -321,13 +322,13 @@ def test_rows_shopware_refuses_are_isolated_from_their_batch(shop, tmp_path):
             "price": [{"currencyId": currency, "gross": 10, "net": 8.4, "linked": True}],
         }
         rows.append(Row(payload["id"], f"ISO-{i}", payload))
-    outcome = Outcome()
+    outcome = StageResult()
     store = StateStore(tmp_path / "state.sqlite")
     SyncWriter(hook, store, "t", outcome, batch_size=9).upsert("product", rows)
     assert outcome.counts["product"]["created"] == 8
     (error,) = outcome.errors
-    assert error["product"] == "ISO-4" and "taxId" in error["field"]
-    assert outcome.sync_calls <= 3  # one refused call, then the rest at once
+    assert error["identifier"] == "ISO-4" and "taxId" in error["field"]
+    assert outcome.extra["sync_calls"] <= 3  # one refused call, then the rest at once
     assert set(client.products()) == {f"ISO-{i}" for i in range(9) if i != 4}
     store.close()
 
@@ -364,7 +365,7 @@ def test_a_cross_selling_to_a_product_read_by_a_later_delta_is_completed_then(ak
     early = sync(full_read=False, source=since(before))
     assert early["counts"]["product"]["created"] == 1  # only the first product was read
     waiting = [e for e in early["errors"] if e["entity"] == "product_cross_selling"]
-    assert waiting and waiting[0]["product"] == first["identifier"]
+    assert waiting and waiting[0]["identifier"] == first["identifier"]
     assert second["identifier"] in waiting[0]["reason"] or second["uuid"] in waiting[0]["reason"]
     cross_id = shopware_id(
         "product_cross_selling", f"{shopware_id('product', first['uuid'])}:X_SELL"
@@ -387,7 +388,7 @@ def test_a_cross_selling_to_a_product_read_by_a_later_delta_is_completed_then(ak
     )
     later = sync(full_read=False, source=since(later_start))
     assert later["counts"]["product"]["created"] == 1  # only the second product was read
-    assert not [e for e in later["errors"] if e["product"] == first["identifier"]]
+    assert not [e for e in later["errors"] if e["identifier"] == first["identifier"]]
     assert shopware_id("product", second["uuid"]) in assigned()
     # The first product waits no more (the second may, for its own associations, but
     # unchanged): a third run writes no cross-selling.

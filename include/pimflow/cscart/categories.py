@@ -19,10 +19,10 @@ from pimflow.cscart.upload import (
     CATEGORY,
     CATEGORY_TEXT,
     Languages,
-    StageResult,
     load_category_rows,
 )
 from pimflow.hooks.base import ApiError
+from pimflow.results import StageResult
 from pimflow.state import StateStore, payload_hash
 
 log = logging.getLogger(__name__)
@@ -164,7 +164,7 @@ class CategorySync:
             return
         self.store.save(self.target, CATEGORY, outcome["hashes"])
         self.store.save(self.target, CATEGORY_TEXT, outcome["text_hashes"])
-        self.result.add(CATEGORY, outcome["status"])
+        self.result.count(CATEGORY, outcome["status"])
 
     # -- the tree --------------------------------------------------------------------------
     def sync(self, rows: list[dict[str, Any]]) -> StageResult:
@@ -185,7 +185,7 @@ class CategorySync:
             for level_rows in levels:
                 work = []
                 for row in level_rows:
-                    self.result.add(CATEGORY, "read")
+                    self.result.count(CATEGORY, "read")
                     parent = row.get("parent")
                     parent_id = self.ids.get(parent, 0) if parent in depth else 0
                     if parent in depth and parent not in self.ids:
@@ -211,7 +211,7 @@ class CategorySync:
         CS-Cart refused the category (reported)."""
         if not self.mapping.unclassified:
             return None
-        self.result.add(CATEGORY, "read")
+        self.result.count(CATEGORY, "read")
         core = {"category": self.mapping.unclassified, "parent_id": 0, "status": "H"}
         self._record(self._sync_one(UNCLASSIFIED_KEY, core, {}))
         return self.ids.get(UNCLASSIFIED_KEY)

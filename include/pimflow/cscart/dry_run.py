@@ -48,8 +48,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from pimflow.cscart.hook import CsCartHook
-from pimflow.cscart.upload import StageResult
 from pimflow.hooks.base import ApiError
+from pimflow.results import StageResult
 
 # Collections whose items a dry-run write checks for (GET <collection>/<id>) first, because
 # the stages treat a 404 there as "deleted in the shop since".

@@ -33,7 +33,6 @@ from pimflow.cscart.upload import (
     FEATURE_TEXT,
     FEATURE_VARIANT,
     Languages,
-    StageResult,
     check_attributes,
     load_attribute_rows,
     load_axes,
@@ -42,6 +41,7 @@ from pimflow.cscart.upload import (
     load_records,
 )
 from pimflow.hooks.base import ApiError
+from pimflow.results import StageResult
 from pimflow.staging import read_rows
 from pimflow.state import StateStore, payload_hash
 
@@ -326,7 +326,7 @@ class FeatureSync:
                 self.variant_ids.pop(key, None)
         self.store.save(self.target, FEATURE, outcome["hashes"])
         self.store.save(self.target, FEATURE_TEXT, outcome["text_hashes"])
-        self.result.add(FEATURE, outcome["status"])
+        self.result.count(FEATURE, outcome["status"])
 
     def sync(
         self,
@@ -349,7 +349,7 @@ class FeatureSync:
                 del self.variant_ids[key]
         work = []
         for spec in specs:
-            self.result.add(FEATURE, "read")
+            self.result.count(FEATURE, "read")
             feature_id = self.ids.get(spec.attribute)
             if feature_id is None:
                 name = feature_core(spec, [], self.languages.base, self.mapping)["description"]

@@ -45,11 +45,11 @@ from pimflow.cscart.upload import (
     PRODUCT_IMAGES,
     PRODUCT_TEXT,
     Languages,
-    StageResult,
     load_assets,
     load_media,
 )
 from pimflow.hooks.base import ApiError
+from pimflow.results import StageResult
 from pimflow.staging import read_rows
 from pimflow.state import StateStore, payload_hash
 
@@ -225,7 +225,7 @@ class ProductUploader:
     def _plan_chunk(self, products: list[Mapping[str, Any]]) -> list[_Plan]:
         mapped: list[MappedProduct] = []
         for product in products:
-            self.result.add(PRODUCT, "read")
+            self.result.count(PRODUCT, "read")
             identifier = str(product.get("identifier") or product.get("uuid") or "?")
             try:
                 mapped.append(map_product(product, self.ctx))
@@ -262,10 +262,10 @@ class ProductUploader:
                 send_texts=send_texts,
             )
             if product_id is not None and not (plan.send_core or plan.send_images or send_texts):
-                self.result.add(PRODUCT, "unchanged")
+                self.result.count(PRODUCT, "unchanged")
                 if item.image_digest:
-                    self.result.add(IMAGE, "read")
-                    self.result.add(IMAGE, "unchanged")
+                    self.result.count(IMAGE, "read")
+                    self.result.count(IMAGE, "unchanged")
                 continue
             if base_lang not in item.texts:
                 self.result.fail(PRODUCT, item.identifier, "lang_code", "no base texts")
@@ -366,13 +366,13 @@ class ProductUploader:
             if hashes:
                 self.store.save(self.target, entity, hashes)
         if outcome.images:
-            self.result.add(IMAGE, "read")
-            self.result.add(IMAGE, outcome.images)
+            self.result.count(IMAGE, "read")
+            self.result.count(IMAGE, outcome.images)
         if outcome.status == "failed":
             field_name, reason = outcome.error or ("", "")
             self.result.fail(PRODUCT, outcome.identifier, field_name, reason)
         else:
-            self.result.add(PRODUCT, outcome.status)
+            self.result.count(PRODUCT, outcome.status)
 
     # -- the run ---------------------------------------------------------------------------
     def upload(self, products: Iterable[Mapping[str, Any]]) -> StageResult:
@@ -433,13 +433,11 @@ def sync_products(
     )
     uploader = ProductUploader(hook, store, target, ctx)
     for attribute in missing_features:
-        uploader.result.errors.append(
-            {
-                "product": f"feature {attribute}",
-                "field": attribute,
-                "reason": "the feature is not in CS-Cart (see the features stage): "
-                "its values were not sent",
-            }
+        uploader.result.warn(
+            FEATURE,
+            f"feature {attribute}",
+            attribute,
+            "the feature is not in CS-Cart (see the features stage): its values were not sent",
         )
     categories = CategorySync(hook, store, target, languages, mapping)
     uploader.prepare(read_rows(folder, PRODUCTS), categories.unclassified)
@@ -447,5 +445,5 @@ def sync_products(
     result.errors[:0] = categories.result.errors
     for entity, counts in categories.result.counts.items():
         for key, n in counts.items():
-            result.add(entity, key, n)
+            result.count(entity, key, n)
     return result

@@ -22,10 +22,10 @@ from pimflow.cscart.upload import (
     CATEGORY,
     PRODUCT,
     REMOVED,
-    StageResult,
     load_category_rows,
 )
 from pimflow.hooks.base import ApiError
+from pimflow.results import StageResult
 from pimflow.staging import read_rows
 from pimflow.state import StateStore
 
@@ -55,9 +55,9 @@ class Removals:
         label: Callable[[str], str],
     ) -> None:
         """Disable (PUT status D, once) or delete each of `gone`; keep does nothing."""
-        self.result.add(entity, "read", len(gone))
+        self.result.count(entity, "read", len(gone))
         if policy == "keep" or not gone:
-            self.result.add(entity, "skipped", len(gone))
+            self.result.count(entity, "skipped", len(gone))
             return
         known = self.store.hashes(self.target, id_entity, list(gone))
 
@@ -86,12 +86,12 @@ class Removals:
                     # Forget it: should it come back to Akeneo, it is created anew.
                     self.store.forget_remote_ids(self.target, id_entity, [key])
                     self.store.save(self.target, id_entity, {key: REMOVED})
-                    self.result.add(entity, "deleted" if status == "deleted" else "skipped")
+                    self.result.count(entity, "deleted" if status == "deleted" else "skipped")
                 elif status == "disabled":
                     self.store.save(self.target, id_entity, {key: REMOVED})
-                    self.result.add(entity, "updated")
+                    self.result.count(entity, "updated")
                 else:
-                    self.result.add(entity, "unchanged")
+                    self.result.count(entity, "unchanged")
 
     def products(self, folder: Any) -> None:
         read = {product_key(row): row.get("identifier") for row in read_rows(folder, PRODUCTS)}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pimflow.akeneo.datasets import (
@@ -42,7 +42,6 @@ from pimflow.staging import read_rows
 
 log = logging.getLogger(__name__)
 
-COUNTS = ("read", "created", "updated", "unchanged", "deleted", "skipped", "failed")
 
 # Entities of the id map and of the payload hashes.
 PRODUCT = "product"
@@ -63,26 +62,6 @@ REMOVED = "removed"  # the hash of something pimflow disabled because Akeneo los
 def target_name(hook: CsCartHook) -> str:
     """The state store's name for this shop (ids are only meaningful within one shop)."""
     return f"cscart:{hook.base}"
-
-
-@dataclass
-class StageResult:
-    """Counts per entity and per-item errors: what a stage's task returns (via as_dict)."""
-
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    errors: list[dict[str, str]] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def add(self, entity: str, key: str, n: int = 1) -> None:
-        bucket = self.counts.setdefault(entity, dict.fromkeys(COUNTS, 0))
-        bucket[key] += n
-
-    def fail(self, entity: str, who: str, field_name: str, reason: str) -> None:
-        self.add(entity, "failed")
-        self.errors.append({"product": who, "field": field_name, "reason": reason})
-
-    def as_dict(self, calls: int) -> dict[str, Any]:
-        return {"calls": calls, "counts": self.counts, "errors": self.errors, **self.extra}
 
 
 # -- the run's languages --------------------------------------------------------------------

@@ -31,9 +31,9 @@ from pimflow.cscart.upload import (
     VARIATION_GROUP,
     VARIATION_MEMBER,
     VARIATION_SUBMODEL,
-    StageResult,
 )
 from pimflow.hooks.base import ApiError
+from pimflow.results import StageResult
 from pimflow.staging import read_rows
 from pimflow.state import StateStore, payload_hash
 
@@ -132,7 +132,7 @@ class VariationSync:
                 continue
             group_id = self.groups.get(parent) or self.submodels.get(parent)
             if group_id is None:
-                self.result.add(GROUP, "skipped")
+                self.result.count(GROUP, "skipped")
                 log.info(
                     "%s: its model %s was not read in this run nor grouped before", key, parent
                 )
@@ -239,15 +239,15 @@ class VariationSync:
         groups, orphans = self.collect(folder)
         work: list[tuple[_Group, bool]] = []
         for group in groups.values():
-            self.result.add(GROUP, "read")
+            self.result.count(GROUP, "read")
             if group.error:
                 if group.members:
                     self.result.fail(GROUP, f"model {group.root}", "features", group.error)
                 else:
-                    self.result.add(GROUP, "skipped")
+                    self.result.count(GROUP, "skipped")
                 continue
             if not group.members and not (exact and group.group_id):
-                self.result.add(GROUP, "skipped")  # nothing to group (its variants failed?)
+                self.result.count(GROUP, "skipped")  # nothing to group (its variants failed?)
                 continue
             digest = payload_hash(
                 {"features": sorted(group.features or []), "products": group.product_ids}
@@ -255,18 +255,18 @@ class VariationSync:
             if exact:
                 known = self.store.hashes(self.target, VARIATION_GROUP, [group.root])
                 if group.group_id and known.get(group.root) == digest:
-                    self.result.add(GROUP, "unchanged")
+                    self.result.count(GROUP, "unchanged")
                     continue
             else:
                 keys = [key for _, key, _ in group.members]
                 known = self.store.hashes(self.target, VARIATION_MEMBER, keys)
                 expected = payload_hash(group.root)
                 if group.group_id and all(known.get(k) == expected for k in keys):
-                    self.result.add(GROUP, "unchanged")
+                    self.result.count(GROUP, "unchanged")
                     continue
             work.append((group, exact))
         for group_id, members in orphans.items():
-            self.result.add(GROUP, "read")
+            self.result.count(GROUP, "read")
             root = next((r for r, g in self.groups.items() if g == group_id), None)
             if root is None:
                 root = next(r for r, g in self.submodels.items() if g == group_id)
@@ -280,27 +280,25 @@ class VariationSync:
             gone = {root: gid for root, gid in self.groups.items() if root not in groups}
             with ThreadPoolExecutor(max_workers=self.hook.max_concurrency) as pool:
                 for outcome in pool.map(lambda item: self.disband(*item), gone.items()):
-                    self.result.add(GROUP, "read")
+                    self.result.count(GROUP, "read")
                     if outcome["status"] == "failed":
                         self.result.fail(
                             GROUP, f"model {outcome['root']}", outcome["field"], outcome["reason"]
                         )
                         continue
                     self.store.forget_remote_ids(self.target, VARIATION_GROUP, [outcome["root"]])
-                    self.result.add(GROUP, "deleted")
+                    self.result.count(GROUP, "deleted")
             self.result.extra["disbanded"] = len(gone)
         return self.result
 
     def _record(self, outcome: dict[str, Any], exact: bool) -> None:
         group: _Group = outcome["group"]
         for identifier, reason in outcome["errors"]:
-            self.result.errors.append(
-                {"product": str(identifier), "field": "variation_group", "reason": reason}
-            )
+            self.result.warn(PRODUCT, identifier, "variation_group", reason)
         if outcome["status"] == "failed":
             self.result.fail(GROUP, f"model {group.root}", outcome["field"], outcome["reason"])
             return
-        self.result.add(GROUP, outcome["status"])
+        self.result.count(GROUP, outcome["status"])
         group_id = outcome.get("group_id")
         if group_id is None:
             if group.group_id:

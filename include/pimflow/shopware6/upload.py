@@ -36,6 +36,7 @@ from pimflow.akeneo.datasets import (
 )
 from pimflow.akeneo.structure import load_attributes, load_channel, load_family_variants
 from pimflow.akeneo.values import MEDIA_TYPES, SELECT_TYPES
+from pimflow.results import StageResult
 from pimflow.shopware6.config import Shopware6Mapping
 from pimflow.shopware6.hook import Shopware6Hook
 from pimflow.shopware6.mapping import (
@@ -54,7 +55,7 @@ from pimflow.shopware6.mapping import (
     product_id,
     relation_deletes,
 )
-from pimflow.shopware6.writer import Outcome, Row, SyncWriter
+from pimflow.shopware6.writer import Row, SyncWriter
 from pimflow.staging import read_rows
 from pimflow.state import StateStore
 
@@ -155,7 +156,7 @@ class Shopware6Upload:
         self.mapping = mapping
         self.full_read = full_read
         self.target = f"shopware6:{hook.base}"
-        self.outcome = Outcome()
+        self.outcome = StageResult(extra={"sync_calls": 0})
         self.seen_products: set[str] = set()
         self.writer = SyncWriter(
             hook, store, self.target, self.outcome, mapping.batch_size, dry_run, relation_deletes
@@ -259,7 +260,7 @@ class Shopware6Upload:
         batch = self.mapping.batch_size
         for start in range(0, len(fresh), batch):
             payload = [{"id": media_id(f["sha256"])} for f in fresh[start : start + batch]]
-            self.outcome.sync_calls += 1
+            self.writer.count_sync_call()
             status, body = self.hook.sync(
                 {"create-media": {"entity": "media", "action": "upsert", "payload": payload}}
             )
@@ -441,14 +442,12 @@ class Shopware6Upload:
                 key, item, self.mapping, exists, self.shop, roots, uuids
             )
             for target in missing:
-                self.outcome.errors.append(
-                    {
-                        "entity": "product_cross_selling",
-                        "product": name,
-                        "field": "crossSellings",
-                        "reason": f"associated {target!r} is not in the shop (not synced or "
-                        "refused); retried at the next run",
-                    }
+                self.outcome.warn(
+                    "product_cross_selling",
+                    name,
+                    "crossSellings",
+                    f"associated {target!r} is not in the shop (not synced or refused); "
+                    "retried at the next run",
                 )
             if missing:
                 pending[key] = json.dumps(

@@ -11,17 +11,15 @@ would be written and writes nothing.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pimflow.results import StageResult
 from pimflow.shopware6.hook import Shopware6Hook
 from pimflow.state import StateStore, payload_hash
 
 log = logging.getLogger(__name__)
-
-COUNTS = ("read", "created", "updated", "unchanged", "deleted", "skipped", "failed")
 
 
 @dataclass
@@ -33,38 +31,13 @@ class Row:
     deletes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-@dataclass
-class Outcome:
-    """Counts per entity and every refused row, for the run report."""
-
-    counts: dict[str, Counter] = field(default_factory=dict)
-    errors: list[dict[str, str]] = field(default_factory=list)
-    sync_calls: int = 0
-
-    def count(self, entity: str, what: str, n: int = 1) -> None:
-        self.counts.setdefault(entity, Counter())[what] += n
-
-    def fail(self, entity: str, name: str, field_name: str, reason: str) -> None:
-        self.count(entity, "failed")
-        self.errors.append(
-            {"entity": entity, "product": name, "field": field_name, "reason": reason}
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "counts": {e: {k: int(c.get(k, 0)) for k in COUNTS} for e, c in self.counts.items()},
-            "errors": self.errors,
-            "sync_calls": self.sync_calls,
-        }
-
-
 class SyncWriter:
     def __init__(
         self,
         hook: Shopware6Hook,
         store: StateStore,
         target: str,
-        outcome: Outcome,
+        outcome: StageResult,
         batch_size: int = 250,
         dry_run: bool = False,
         relation_deletes: Any = None,  # (key, old, new) -> {entity: [payload]}
@@ -77,6 +50,9 @@ class SyncWriter:
         self.dry_run = dry_run
         self.relation_deletes = relation_deletes
         self.written: dict[str, set[str]] = {}  # entity -> keys written or unchanged this run
+
+    def count_sync_call(self) -> None:
+        self.outcome.extra["sync_calls"] = self.outcome.extra.get("sync_calls", 0) + 1
 
     # -- upserts ----------------------------------------------------------------------------
     def upsert(self, entity: str, rows: Iterable[Row], api_entity: str | None = None) -> None:
@@ -135,7 +111,7 @@ class SyncWriter:
                 )
                 op["payload"].extend(payloads)
                 owners.setdefault(f"delete-{delete_entity}", []).extend([index] * len(payloads))
-        self.outcome.sync_calls += 1
+        self.count_sync_call()
         status, body = self.hook.sync(operations, fail_on_error=True)
         if status < 400:
             self._landed(entity, rows)
@@ -179,7 +155,7 @@ class SyncWriter:
                 todo = [r for r in rows if known.get(r.key) != payload_hash(r.payload)]
                 self.outcome.count(entity, "deleted", len(todo))
                 if todo and not self.dry_run:
-                    self.outcome.sync_calls += 1
+                    self.count_sync_call()
                     status, body = self.hook.sync(
                         {
                             f"deactivate-{entity}": {
@@ -200,7 +176,7 @@ class SyncWriter:
             self.outcome.count(entity, "deleted", len(chunk))
             if self.dry_run:
                 continue
-            self.outcome.sync_calls += 1
+            self.count_sync_call()
             status, body = self.hook.sync(
                 {
                     f"delete-{entity}": {

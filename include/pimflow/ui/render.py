@@ -13,9 +13,9 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader
 
-# Known counts first, in the order a reader follows a sync; others after, by name.
-COUNT_ORDER = ("read", "created", "updated", "unchanged", "deleted", "skipped", "failed")
-ERROR_COLUMNS = ("product", "entity", "field", "reason")
+from pimflow.results import COUNTS as COUNT_ORDER  # known counts first, in a sync's order
+
+ERROR_COLUMNS = ("identifier", "entity", "field", "reason")
 OVERVIEW_ERRORS = 50  # per run on the overview; the run's own page shows every one
 
 _env = Environment(
@@ -36,15 +36,21 @@ def count_columns(reports: Iterable[dict[str, Any]]) -> list[str]:
 
 
 def error_rows(report: dict[str, Any]) -> list[dict[str, str]]:
-    """Each error as product / entity / field / reason, other keys joined in `details`."""
+    """Each error as identifier / entity / field / reason / details (pimflow/results.py);
+    keys an error has beyond those are added to its details."""
     rows = []
     for error in report.get("errors") or []:
         if not isinstance(error, dict):
-            rows.append({"product": "", "entity": "", "field": "", "reason": str(error)})
+            rows.append({"identifier": "", "entity": "", "field": "", "reason": str(error)})
             continue
+        if "identifier" not in error and "product" in error:  # a report from before 0.2
+            error = {**error, "identifier": error["product"]}
+            del error["product"]
         row = {key: "" if error.get(key) is None else str(error[key]) for key in ERROR_COLUMNS}
-        others = {k: v for k, v in error.items() if k not in ERROR_COLUMNS}
-        row["details"] = ", ".join(f"{k}: {v}" for k, v in sorted(others.items()))
+        others = {k: v for k, v in error.items() if k not in (*ERROR_COLUMNS, "details") and v}
+        details = [str(error["details"])] if error.get("details") else []
+        details += [f"{k}: {v}" for k, v in sorted(others.items())]
+        row["details"] = ", ".join(details)
         rows.append(row)
     return rows
 

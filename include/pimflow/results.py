@@ -1,0 +1,94 @@
+"""What a stage reports: counts per entity and per-item errors, one shape for every target.
+
+Every upload stage of every target returns `StageResult.as_dict()` through XCom; the run
+report (pimflow/report.py) adds them up, the UI (pimflow/ui) shows them, the Asset event
+carries the counts. So one definition of the counts and of an error serves them all:
+
+    counts: {entity: {read, created, updated, unchanged, deleted, skipped, failed}}
+    errors: [{entity, identifier, field, reason, details}]
+
+`identifier` is what a person finds the item by (a product's identifier, a category's or
+feature's code, with a word saying which when the entity does not); `field` the shop's or
+Akeneo's field at fault ("" when the whole item was refused); `details` anything more
+(a shop's error code), "" when there is nothing. No credential ever goes in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+COUNTS = ("read", "created", "updated", "unchanged", "deleted", "skipped", "failed")
+
+
+class ItemError(TypedDict):
+    entity: str
+    identifier: str
+    field: str
+    reason: str
+    details: str
+
+
+def item_error(
+    entity: str, identifier: Any, field_name: str, reason: str, details: str = ""
+) -> ItemError:
+    return {
+        "entity": entity,
+        "identifier": str(identifier),
+        "field": field_name,
+        "reason": reason,
+        "details": details,
+    }
+
+
+def empty_counts() -> dict[str, int]:
+    return dict.fromkeys(COUNTS, 0)
+
+
+def add_counts(total: dict[str, dict[str, int]], counts: Mapping[str, Mapping[str, int]]) -> None:
+    """Add one stage's counts into `total`, entity by entity."""
+    for entity, entity_counts in counts.items():
+        bucket = total.setdefault(entity, empty_counts())
+        for key in COUNTS:
+            bucket[key] += int(entity_counts.get(key, 0))
+
+
+@dataclass
+class StageResult:
+    """Counts per entity and every per-item error of one stage, for the run report."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    errors: list[ItemError] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # stage-specific figures
+
+    def count(self, entity: str, what: str, n: int = 1) -> None:
+        if what not in COUNTS:
+            raise ValueError(f"{what!r} is not a count ({', '.join(COUNTS)})")
+        self.counts.setdefault(entity, empty_counts())[what] += n
+
+    def fail(
+        self, entity: str, identifier: Any, field_name: str, reason: str, details: str = ""
+    ) -> None:
+        """The item was not written: counted as failed, and why."""
+        self.count(entity, "failed")
+        self.errors.append(item_error(entity, identifier, field_name, reason, details))
+
+    def warn(
+        self, entity: str, identifier: Any, field_name: str, reason: str, details: str = ""
+    ) -> None:
+        """The item was written, but not all of it (or not yet): reported, not counted."""
+        self.errors.append(item_error(entity, identifier, field_name, reason, details))
+
+    def extend(self, errors: Iterable[ItemError]) -> None:
+        self.errors.extend(errors)
+
+    def as_dict(self, calls: int | None = None) -> dict[str, Any]:
+        summary: dict[str, Any] = {
+            "counts": {entity: dict(counts) for entity, counts in self.counts.items()},
+            "errors": list(self.errors),
+            **self.extra,
+        }
+        if calls is not None:
+            summary["calls"] = calls
+        return summary
