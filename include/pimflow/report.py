@@ -39,8 +39,10 @@ def build_report(
     wall_seconds: float,
     stages: dict[str, Any],
     upload_stages: tuple[str, ...],
+    cause: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Stage summaries (None for a stage that did not finish) → the report."""
+    """Stage summaries (None for a stage that did not finish) → the report. `cause`: why
+    the run was refused (a task's `refuse_run`), which the report puts first."""
     failed_stages = sorted(name for name, summary in stages.items() if summary is None)
     counts: dict[str, dict[str, int]] = {}
     errors: list[dict[str, Any]] = []
@@ -68,7 +70,10 @@ def build_report(
         "run_id": run_id,
         "target": target,
         "status": "failed" if failed_stages else "success",
+        "cause": cause,
         "failed_stages": failed_stages,
+        # Defaults that did not apply to this catalog (attributes it lacks): said once.
+        "notes": list(structure.get("mapping_notes") or []),
         "mode": structure.get("mode"),  # what was read: full, or delta (a window)
         "requested_mode": structure.get("requested_mode"),  # delta, full or reconcile
         "window": structure.get("window"),
@@ -113,7 +118,9 @@ def mode_text(report: dict[str, Any]) -> str:
 
 def summary_text(report: dict[str, Any], max_errors: int = 20) -> str:
     read = report.get("read") or {}
-    lines = [
+    cause = report.get("cause")
+    lines = [f"FAILED: {cause['reason']}  (task {cause['task']})"] if cause else []
+    lines += [
         f"pimflow sync {report['dag_id']} → {report['target']}: {report['status'].upper()}"
         f"  (run {report['run_id']}, {mode_text(report)})",
         f"  read from Akeneo: {read.get('products', 0)} products, "
@@ -127,6 +134,8 @@ def summary_text(report: dict[str, Any], max_errors: int = 20) -> str:
     ]
     if report["failed_stages"]:
         lines.append("  failed stages: " + ", ".join(report["failed_stages"]))
+    for note in report.get("notes") or []:
+        lines.append(f"  note: {note}")
     errors = report["errors"]
     if errors:
         lines.append(f"  errors ({len(errors)}):")

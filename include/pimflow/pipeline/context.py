@@ -22,3 +22,46 @@ def state_store():  # noqa: ANN201 - a StateStore
     from pimflow.state import open_state_store
 
     return open_state_store()
+
+
+CAUSE_FILE = "cause.json"
+
+
+def refuse_run(reason: str) -> None:
+    """Fail the run at once for a mistake no retry can mend (a mapping naming what Akeneo
+    lacks, a mode that cannot work): the reason is kept in the run folder, where the report
+    finds it and puts it first, then the task fails without retries."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from pimflow.staging import write_json
+
+    task = get_current_context()["ti"].task_id
+    write_json(run_folder() / CAUSE_FILE, {"task": task, "reason": reason})
+    raise AirflowFailException(reason)
+
+
+def run_cause(folder: Any) -> dict[str, str] | None:
+    """What `refuse_run` recorded in this run folder, if anything."""
+    from pimflow.staging import read_json
+
+    path = folder / CAUSE_FILE
+    return read_json(path) if path.exists() else None
+
+
+def check_mapping(target: Any, folder: Any) -> dict[str, Any]:
+    """The target's mapping against the staged structure: refused at once if a key the
+    user wrote cannot work; the check's findings (notes, resolved fields) otherwise."""
+    from pimflow.akeneo.profile import CatalogProfile
+    from pimflow.staging import write_json
+
+    shop = target.shop
+    check = shop.check_mapping(
+        shop.load_mapping(target.mapping),
+        target.mapping or "(the default mapping)",
+        CatalogProfile.from_folder(folder),
+    )
+    write_json(folder / "mapping_check.json", check.as_dict())
+    reason = check.message()
+    if reason:
+        refuse_run(reason)
+    return check.as_dict()

@@ -17,7 +17,7 @@ from typing import Any
 
 from airflow.sdk import TaskGroup, get_current_context, task
 
-from pimflow.pipeline.context import params, run_folder, state_store
+from pimflow.pipeline.context import check_mapping, params, refuse_run, run_folder, state_store
 from pimflow.targets import AKENEO_CONCURRENT_CALLS, Target, scheduled_mode
 
 
@@ -57,14 +57,12 @@ def _limit_per_partition(structure: dict[str, Any]) -> int | None:
 def _read_plan(target: Target, run_params: dict[str, Any], mode: str) -> dict[str, Any]:
     """Whether this run reads the target's whole scope (no product limit, the configured
     families): only such a run may remove from the shop, or move the delta watermark."""
-    from airflow.sdk.exceptions import AirflowFailException
-
     configured = sorted(target.params.get("families") or [])
     whole_scope = not run_params.get("product_limit") and (
         sorted(run_params.get("families") or []) == configured
     )
     if mode == "reconcile" and not whole_scope:
-        raise AirflowFailException(
+        refuse_run(
             "mode reconcile removes from the shop what is no longer in Akeneo, so it reads "
             f"target {target.name!r}'s whole catalog: leave product_limit empty and families "
             f"as configured ({configured or 'all'}), or use mode full"
@@ -104,6 +102,8 @@ def extraction_group(target: Target) -> dict[str, Any]:
                 run_params.get("families") or None,
                 int(run_params.get("partitions") or 4),
             )
+            # Before any shop write: a mapping that names what this catalog lacks fails now.
+            mapping_check = check_mapping(target, folder)
             now = datetime.now(UTC)
             store = state_store()
             try:
@@ -123,6 +123,7 @@ def extraction_group(target: Target) -> dict[str, Any]:
                 if window
                 else None,
                 "read_until": (window.before if window else now).isoformat(),
+                "mapping_notes": mapping_check["notes"],
                 "calls": hook.total_calls,
             }
 

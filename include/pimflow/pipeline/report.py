@@ -7,7 +7,7 @@ from typing import Any
 
 from airflow.sdk import get_current_context, task
 
-from pimflow.pipeline.context import params, state_store
+from pimflow.pipeline.context import params, run_cause, run_folder, state_store
 from pimflow.targets import Target
 from pimflow.targets.base import EXTRACTION_OUTPUTS as EXTRACTION_STAGES
 
@@ -51,12 +51,18 @@ def report_tasks(target: Target, upload_stages: tuple[str, ...], after: list[Any
             wall_seconds=(finished - started).total_seconds(),
             stages=stages,
             upload_stages=upload_stages,
+            cause=run_cause(run_folder()),
         )
         path = save_report(result)
         print(summary_text(result))
         print(f"report: {path}")
         if result["failed_stages"]:
-            raise AirflowFailException("stages failed: " + ", ".join(result["failed_stages"]))
+            cause = result.get("cause")
+            raise AirflowFailException(
+                (f"{cause['task']}: {cause['reason']}; " if cause else "")
+                + "stages failed: "
+                + ", ".join(result["failed_stages"])
+            )
         structure = stages["akeneo.structure"]
         if structure.get("whole_scope", True) and not params().get("dry_run"):
             store = state_store()

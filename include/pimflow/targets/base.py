@@ -95,6 +95,44 @@ class Stage:
 
 
 @dataclass(frozen=True)
+class MappingProblem:
+    """A key the user wrote that cannot work with this catalog: the run fails before any
+    write, and this is the first thing the user reads."""
+
+    key: str  # the key path in the mapping file: `manufacturer`, `images.attributes`
+    attribute: str  # the Akeneo attribute it names
+    reason: str  # why, and what exists instead ("did you mean …")
+
+
+@dataclass
+class MappingCheck:
+    """A target's mapping checked against the catalog's structure (pimflow/akeneo/profile.py)."""
+
+    source: str  # the mapping file, or "the default mapping"
+    problems: list[MappingProblem] = field(default_factory=list)
+    # Defaults whose attribute this catalog lacks: skipped, said once in the report.
+    notes: list[str] = field(default_factory=list)
+    # Shop field → what it comes from, for `python -m pimflow.targets check --against-akeneo`.
+    resolved: dict[str, str] = field(default_factory=dict)
+
+    def message(self) -> str | None:
+        """The first problem in words (file, key, attribute, reason); None if there is none."""
+        if not self.problems:
+            return None
+        first = self.problems[0]
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        return f"mapping {self.source}: {first.key}: {first.reason}{more}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "problems": [vars(p) for p in self.problems],
+            "notes": list(self.notes),
+            "resolved": dict(self.resolved),
+        }
+
+
+@dataclass(frozen=True)
 class ConnectionField:
     """An extra field of the target's connection form (Airflow's `conn-fields`)."""
 
@@ -140,6 +178,12 @@ class ShopTarget(ABC):
     @abstractmethod
     def stages(self) -> tuple[Stage, ...]:
         """The upload stages, in the order they run."""
+
+    def check_mapping(self, mapping: Any, source: str, profile: Any) -> MappingCheck:
+        """Check the validated mapping against the catalog (a CatalogProfile) before any shop
+        write: keys the user wrote that name a missing attribute, or one of the wrong type,
+        are problems; defaults that do not apply are notes. By default: nothing to check."""
+        return MappingCheck(source)
 
     def read_request(self, method: str, path: str) -> bool:
         """Whether a call only reads (a dry run sends it): by default GET and HEAD. A

@@ -77,6 +77,8 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
         "counts": {entity: counts[entity] for entity in sorted(counts)},
         "calls": calls,
         "failed_stages": report.get("failed_stages") or [],
+        "cause": report.get("cause"),
+        "notes": report.get("notes") or [],
         "errors": error_rows(report),
     }
 
