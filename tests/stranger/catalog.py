@@ -23,6 +23,8 @@ from typing import Any
 
 import requests
 
+from tests.e2e.sandbox_clients import AkeneoReader
+
 LOCALES = ("en_US", "de_DE")
 CURRENCIES = ("EUR", "USD")
 
@@ -64,17 +66,8 @@ class StrangerCatalog:
     models: dict[str, Item] = field(default_factory=dict)
 
 
-class _Akeneo:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        token = requests.post(
-            f"{url}/api/oauth/v1/token",
-            json={"grant_type": "password", "username": "admin", "password": "admin"},
-            auth=("pimflow", "pimflow-secret"),
-            timeout=30,
-        )
-        token.raise_for_status()
-        self.headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+class _Akeneo(AkeneoReader):
+    """A plain client that writes too."""
 
     def call(self, method: str, path: str, body: Any = None, **kwargs: Any) -> requests.Response:
         response = requests.request(
