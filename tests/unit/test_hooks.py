@@ -11,7 +11,7 @@ import pytest
 from pimflow.hooks.akeneo import AkeneoHook
 from pimflow.hooks.base import ApiError
 from pimflow.hooks.shopware6 import Shopware6Hook
-from pimflow.sandbox.server import HttpError, Request, Response, SandboxApp, SandboxServer
+from pimflow_sandbox.server import HttpError, Request, Response, SandboxApp, SandboxServer
 
 
 class ScriptedAkeneo(SandboxApp):

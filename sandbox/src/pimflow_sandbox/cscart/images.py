@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from pimflow.sandbox.cscart.values import InvalidValue, to_int
+from pimflow_sandbox.cscart.values import InvalidValue, to_int
 
 ALLOWED_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 MAX_IMAGE_BYTES = 20 * 1024 * 1024

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pimflow.sandbox.shopware6.errors import ApiError, error
-from pimflow.sandbox.shopware6.schema import EntityDef, Relation
-from pimflow.sandbox.shopware6.state import ReadCtx, Store, parse_datetime
+from pimflow_sandbox.shopware6.errors import ApiError, error
+from pimflow_sandbox.shopware6.schema import EntityDef, Relation
+from pimflow_sandbox.shopware6.state import ReadCtx, Store, parse_datetime
 
 Step = tuple[Any, ...]  # ("field", def, name) | ("rel", relation, target def) | ("json", key)
 

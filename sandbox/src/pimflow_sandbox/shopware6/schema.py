@@ -5,7 +5,7 @@ Two halves, like the real DAL's definitions:
 * what the official contract (`adminapi.json`, Shopware 6.7.9.1) says about each entity —
   its fields, their types, which are read-only, which are required and which associations
   exist — is *derived* from the spec into `entities.json` by
-  `python -m pimflow.sandbox.shopware6.schema --regenerate [SPEC]`, so the package needs no
+  `python -m pimflow_sandbox.shopware6.schema --regenerate [SPEC]`, so the package needs no
   spec at run time and a newer spec is one command away;
 * what the spec cannot say (how an association is stored — foreign key, reference field or
   mapping table —, which fields are translated or inherited, defaults on create, what a

@@ -11,8 +11,8 @@ from __future__ import annotations
 import secrets
 import string
 
-from pimflow.sandbox.shopware6.schema import CURRENCY_DEFAULT, LANGUAGE_SYSTEM
-from pimflow.sandbox.shopware6.state import Store
+from pimflow_sandbox.shopware6.schema import CURRENCY_DEFAULT, LANGUAGE_SYSTEM
+from pimflow_sandbox.shopware6.state import Store
 
 SALES_CHANNEL_TYPE_STOREFRONT = "8a243080f92e4c719546314b577cf82b"
 FALLBACK_CUSTOMER_GROUP = "cfbd5018d38d41d8adca10d94fc8bdd6"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pimflow.sandbox.shopware6.api import Shopware6App
-from pimflow.sandbox.shopware6.seed import seed_fresh_shop
-from pimflow.sandbox.shopware6.state import Store
+from pimflow_sandbox.shopware6.api import Shopware6App
+from pimflow_sandbox.shopware6.seed import seed_fresh_shop
+from pimflow_sandbox.shopware6.state import Store
 
 __all__ = ["OPTIONS", "Shopware6App", "Store", "create_app", "fresh_store"]
 

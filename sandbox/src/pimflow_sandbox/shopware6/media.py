@@ -12,7 +12,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from pimflow.sandbox.shopware6.errors import ApiError
+from pimflow_sandbox.shopware6.errors import ApiError
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 MAX_FETCH_BYTES = 64 * 1024 * 1024

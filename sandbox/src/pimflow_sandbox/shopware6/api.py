@@ -15,18 +15,18 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from pimflow.sandbox.server import HttpError, Request, Response, SandboxApp
-from pimflow.sandbox.shopware6 import search
-from pimflow.sandbox.shopware6.errors import (
+from pimflow_sandbox.server import HttpError, Request, Response, SandboxApp
+from pimflow_sandbox.shopware6 import search
+from pimflow_sandbox.shopware6.errors import (
     ApiError,
     definition_not_found,
     error,
     resource_not_found,
     status_title,
 )
-from pimflow.sandbox.shopware6.media import BLOCKED_EXTENSIONS, fetch, image_meta, mime_for
-from pimflow.sandbox.shopware6.schema import LANGUAGE_SYSTEM, EntityDef
-from pimflow.sandbox.shopware6.state import ReadCtx, Store, is_uuid
+from pimflow_sandbox.shopware6.media import BLOCKED_EXTENSIONS, fetch, image_meta, mime_for
+from pimflow_sandbox.shopware6.schema import LANGUAGE_SYSTEM, EntityDef
+from pimflow_sandbox.shopware6.state import ReadCtx, Store, is_uuid
 
 SHOPWARE_VERSION = "6.7.9.1"
 JSON_API = "application/vnd.api+json"

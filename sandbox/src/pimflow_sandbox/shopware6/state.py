@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pimflow.sandbox.shopware6 import errors as E
-from pimflow.sandbox.shopware6.errors import ApiError
-from pimflow.sandbox.shopware6.schema import (
+from pimflow_sandbox.shopware6 import errors as E
+from pimflow_sandbox.shopware6.errors import ApiError
+from pimflow_sandbox.shopware6.schema import (
     CURRENCY_DEFAULT,
     LANGUAGE_SYSTEM,
     LIVE_VERSION,
@@ -460,7 +460,7 @@ class Store:
         self, key: str, d: EntityDef, criteria: list[Any]
     ) -> list[dict[str, str]]:
         """Shopware resolves a criteria delete to primary keys; only mapping entities allow it."""
-        from pimflow.sandbox.shopware6.search import compile_filters, evaluate
+        from pimflow_sandbox.shopware6.search import compile_filters, evaluate
 
         if not d.mapping:
             raise _invalid_sync_criteria(key)
@@ -1126,7 +1126,7 @@ class Store:
         meta: dict[str, Any] | None,
     ) -> dict[str, Any]:
         """Store an uploaded file on a media row (FileSaver's checks included)."""
-        from pimflow.sandbox.shopware6.media import media_type
+        from pimflow_sandbox.shopware6.media import media_type
 
         with self.lock:
             row = self.rows["media"].get(media_id)

@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from pimflow.sandbox.cscart.images import FetchedImage, ImagesRequest, PairRequest
-from pimflow.sandbox.cscart.values import (
+from pimflow_sandbox.cscart.images import FetchedImage, ImagesRequest, PairRequest
+from pimflow_sandbox.cscart.values import (
     InvalidValue,
     TrigramIndex,
     param_values,

@@ -23,12 +23,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pimflow.sandbox.cscart import views
-from pimflow.sandbox.cscart.images import FetchedImage, ImageFetchError, ImagesRequest, fetch
-from pimflow.sandbox.cscart.images import parse_images as _parse_images
-from pimflow.sandbox.cscart.state import ProductQuery, StateError, Store
-from pimflow.sandbox.cscart.values import InvalidValue
-from pimflow.sandbox.server import HttpError, Request, Response, SandboxApp
+from pimflow_sandbox.cscart import views
+from pimflow_sandbox.cscart.images import FetchedImage, ImageFetchError, ImagesRequest, fetch
+from pimflow_sandbox.cscart.images import parse_images as _parse_images
+from pimflow_sandbox.cscart.state import ProductQuery, StateError, Store
+from pimflow_sandbox.cscart.values import InvalidValue
+from pimflow_sandbox.server import HttpError, Request, Response, SandboxApp
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class CsCartApp(SandboxApp):
     def close(self) -> None:
         """Called by the CLI on shutdown: keep the shop for the next start."""
         if self.snapshot_path:
-            from pimflow.sandbox.cscart import save_snapshot
+            from pimflow_sandbox.cscart import save_snapshot
 
             with self.lock:
                 save_snapshot(self.store, self.snapshot_path)

@@ -22,7 +22,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from pimflow.sandbox.server import SandboxApp, SandboxServer, Switches
+from pimflow_sandbox.server import SandboxApp, SandboxServer, Switches
 
 
 @dataclass(frozen=True)
@@ -35,16 +35,16 @@ class SandboxSpec:
 
 SANDBOXES: dict[str, SandboxSpec] = {
     "akeneo": SandboxSpec(
-        "pimflow.sandbox.akeneo",
+        "pimflow_sandbox.akeneo",
         8081,
         4,
         "client id pimflow, secret pimflow-secret, user admin, password admin",
     ),
     "shopware6": SandboxSpec(
-        "pimflow.sandbox.shopware6", 8082, 0, "client id pimflow, secret pimflow-secret"
+        "pimflow_sandbox.shopware6", 8082, 0, "client id pimflow, secret pimflow-secret"
     ),
     "cscart": SandboxSpec(
-        "pimflow.sandbox.cscart", 8083, 0, "user admin@example.com, API key pimflow-api-key"
+        "pimflow_sandbox.cscart", 8083, 0, "user admin@example.com, API key pimflow-api-key"
     ),
 }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pimflow.sandbox.cscart.state import (
+from pimflow_sandbox.cscart.state import (
     CATEGORY_TEXTS,
     CREATE_CATALOG_ITEM,
     CREATE_VARIATION_OF_CATALOG_ITEM,
@@ -28,7 +28,7 @@ from pimflow.sandbox.cscart.state import (
     Variant,
     VariationGroup,
 )
-from pimflow.sandbox.cscart.values import fmt_decimal
+from pimflow_sandbox.cscart.values import fmt_decimal
 
 IMAGES_ROOT = "/var/www/html/images"  # where a real shop keeps them; shown as absolute_path
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, quote
 
-from pimflow.sandbox.server import HttpError, Request, Response, SandboxApp
+from pimflow_sandbox.server import HttpError, Request, Response, SandboxApp
 
 from . import search as search_module
 from .errors import (

@@ -13,8 +13,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from pimflow.sandbox.cscart.api import DEFAULT_API_KEY, DEFAULT_EMAIL, CsCartApp, apply_options
-from pimflow.sandbox.cscart.state import Store
+from pimflow_sandbox.cscart.api import DEFAULT_API_KEY, DEFAULT_EMAIL, CsCartApp, apply_options
+from pimflow_sandbox.cscart.state import Store
 
 __all__ = ["CsCartApp", "Store", "create_app", "load_snapshot", "save_snapshot"]
 
