@@ -12,6 +12,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -138,6 +139,49 @@ class ListQuery:
         return [
             (key, values[-1]) for key, values in self.request.query.items() if key not in skipped
         ]
+
+
+@dataclass(frozen=True)
+class Nested:
+    """A resource nested under others: the options of an attribute, the variants of a
+    family, the attributes, attribute options and records (or assets) of a reference entity
+    (or asset family). What its handlers look up, render and write; `_nested_routes` makes
+    the handlers, the same for each, from it.
+
+    The callables take the values of `parents` (the path parameters of the route, outermost
+    first), then what the operation adds: `find(*parents, code)`, `write(*parents, code or
+    None, data, mode)` ("create" or "upsert")."""
+
+    path: str  # the collection's route, e.g. f"{API}/attributes/{{attribute_code}}/options"
+    parents: tuple[str, ...]
+    operations: dict[str, str]  # list, post, collection, get, patch -> the OpenAPI operation id
+    check: Callable[..., Any]  # NotFound unless the parents exist
+    find: Callable[..., dict[str, Any] | None]
+    missing: Callable[..., str]  # the 404's message: (*parents, code)
+    output: Callable[[dict[str, Any], Request, tuple[str, ...]], dict[str, Any]]
+    write: Callable[..., bool]  # True when it created the item
+    items: Callable[..., list[dict[str, Any]]] | None = None  # what a list shows, in order
+    paginated: bool = True  # a list in offset pages; else one JSON array of every item
+    check_list: Callable[..., Any] | None = None  # a stricter `check` before a list
+    list_handler: Callable[[Request], Response] | None = None  # a list of its own making
+    json_array_collection: bool = False  # the collection PATCH takes a JSON array, not lines
+    collection_accepts: str = COLLECTION
+
+    def item_path(self, parents: tuple[str, ...], code: str) -> str:
+        quoted = {name: _quote(value) for name, value in zip(self.parents, parents, strict=True)}
+        return f"{self.path.format(**quoted)}/{_quote(code)}"
+
+
+def _crud_operations(collection: str, item_suffix: str) -> dict[str, str]:
+    """The OpenAPI operation ids of a nested resource with every operation: get_X, post_X,
+    patch_X on the collection, get_X{suffix} and patch_X{suffix} on an item."""
+    return {
+        "list": f"get_{collection}",
+        "post": f"post_{collection}",
+        "collection": f"patch_{collection}",
+        "get": f"get_{collection}{item_suffix}",
+        "patch": f"patch_{collection}{item_suffix}",
+    }
 
 
 def _flag(request: Request, name: str) -> bool:
@@ -374,73 +418,8 @@ class AkeneoApp(SandboxApp):
             "measurement_families_get_list",
         )
 
-        r(
-            "GET",
-            f"{API}/attributes/{{attribute_code}}/options",
-            self.list_options,
-            "get_attributes__attribute_code__options",
-        )
-        r(
-            "POST",
-            f"{API}/attributes/{{attribute_code}}/options",
-            self.create_option,
-            "post_attributes__attribute_code__options",
-            accepts=JSON,
-        )
-        r(
-            "PATCH",
-            f"{API}/attributes/{{attribute_code}}/options",
-            self.patch_options,
-            "patch_attributes__attribute_code__options",
-            accepts=COLLECTION,
-        )
-        r(
-            "GET",
-            f"{API}/attributes/{{attribute_code}}/options/{{code}}",
-            self.get_option,
-            "get_attributes__attribute_code__options__code_",
-        )
-        r(
-            "PATCH",
-            f"{API}/attributes/{{attribute_code}}/options/{{code}}",
-            self.patch_option,
-            "patch_attributes__attribute_code__options__code_",
-            accepts=JSON,
-        )
-
-        r(
-            "GET",
-            f"{API}/families/{{family_code}}/variants",
-            self.list_variants,
-            "get_families__family_code__variants",
-        )
-        r(
-            "POST",
-            f"{API}/families/{{family_code}}/variants",
-            self.create_variant,
-            "post_families__family_code__variants",
-            accepts=JSON,
-        )
-        r(
-            "PATCH",
-            f"{API}/families/{{family_code}}/variants",
-            self.patch_variants,
-            "patch_families__family_code__variants",
-            accepts=COLLECTION,
-        )
-        r(
-            "GET",
-            f"{API}/families/{{family_code}}/variants/{{code}}",
-            self.get_variant,
-            "get_families__family_code__variants__code__",
-        )
-        r(
-            "PATCH",
-            f"{API}/families/{{family_code}}/variants/{{code}}",
-            self.patch_variant,
-            "patch_families__family_code__variants__code__",
-            accepts=JSON,
-        )
+        self._nested_routes(self._attribute_options())
+        self._nested_routes(self._family_variants())
 
         for by, base in (("uuid", "products-uuid"), ("identifier", "products")):
             suffix = "_uuid" if by == "uuid" else ""
@@ -560,75 +539,8 @@ class AkeneoApp(SandboxApp):
                 else "patch_asset_family__code_",
                 accepts=JSON,
             )
-            r(
-                "GET",
-                f"{API}/{base}/{{container}}/attributes",
-                b(self.list_container_attributes, owner),
-                f"get_{owner}_attributes",
-            )
-            r(
-                "GET",
-                f"{API}/{base}/{{container}}/attributes/{{code}}",
-                b(self.get_container_attribute, owner),
-                f"get_{owner}_attributes__code_",
-            )
-            r(
-                "PATCH",
-                f"{API}/{base}/{{container}}/attributes/{{code}}",
-                b(self.patch_container_attribute, owner),
-                f"patch_{owner}_attributes__code_",
-                accepts=JSON,
-            )
-            r(
-                "GET",
-                f"{API}/{base}/{{container}}/attributes/{{attribute}}/options",
-                b(self.list_container_options, owner),
-                f"get_{owner}_attribute_options",
-            )
-            r(
-                "GET",
-                f"{API}/{base}/{{container}}/attributes/{{attribute}}/options/{{code}}",
-                b(self.get_container_option, owner),
-                f"get_{owner}_attribute_options__code_",
-            )
-            r(
-                "PATCH",
-                f"{API}/{base}/{{container}}/attributes/{{attribute}}/options/{{code}}",
-                b(self.patch_container_option, owner),
-                f"patch_{owner}_attribute_options__code_",
-                accepts=JSON,
-            )
-            items = "records" if owner == "reference_entity" else "assets"
-            r(
-                "GET",
-                f"{API}/{base}/{{container}}/{items}",
-                b(self.list_records, owner),
-                "get_reference_entity_records" if owner == "reference_entity" else "get_assets",
-            )
-            r(
-                "PATCH",
-                f"{API}/{base}/{{container}}/{items}",
-                b(self.patch_records, owner),
-                "patch_reference_entity_records" if owner == "reference_entity" else "patch_assets",
-                accepts=JSON,
-            )
-            r(
-                "GET",
-                f"{API}/{base}/{{container}}/{items}/{{code}}",
-                b(self.get_record, owner),
-                "get_reference_entity_records__code_"
-                if owner == "reference_entity"
-                else "get_assets__code_",
-            )
-            r(
-                "PATCH",
-                f"{API}/{base}/{{container}}/{items}/{{code}}",
-                b(self.patch_record, owner),
-                "patch_reference_entity_records__code_"
-                if owner == "reference_entity"
-                else "patch_asset__code_",
-                accepts=JSON,
-            )
+            for resource in self._container_resources(owner):
+                self._nested_routes(resource)
         r(
             "DELETE",
             f"{API}/asset-families/{{container}}/assets/{{code}}",
@@ -958,6 +870,84 @@ class AkeneoApp(SandboxApp):
             out.append(status)
         return Response.json(out)
 
+    def _nested_routes(self, spec: Nested) -> None:
+        """list / POST / collection PATCH / get / PATCH of one nested resource (those of
+        `spec.operations`), registered in that order."""
+
+        def parents(request: Request) -> tuple[str, ...]:
+            return tuple(request.path_params[name] for name in spec.parents)
+
+        def list_handler(request: Request) -> Response:
+            query = ListQuery(request, search_after=False) if spec.paginated else None
+            values = parents(request)
+            with self.lock:
+                (spec.check_list or spec.check)(*values)
+                assert spec.items is not None
+                items = spec.items(*values)
+                if query is None:
+                    return Response.json([spec.output(i, request, values) for i in items])
+                return self._offset_page(
+                    request,
+                    query,
+                    items,
+                    lambda i: spec.output(i, request, values),
+                    lambda i: f"{request.base_url}{spec.item_path(values, i['code'])}",
+                    count=lambda: len(items),
+                )
+
+        def post_handler(request: Request) -> Response:
+            values = parents(request)
+            data = self._body(request)
+            with self.lock:
+                spec.write(*values, None, data, "create")
+            return self._location(request, spec.item_path(values, data["code"]), 201)
+
+        def collection_handler(request: Request) -> Response:
+            values = parents(request)
+            with self.lock:
+                spec.check(*values)
+            if spec.json_array_collection:
+                return self._json_array_collection(
+                    request, lambda data: spec.write(*values, data["code"], data, "upsert")
+                )
+            return self._collection(
+                request, "code", lambda data: spec.write(*values, data["code"], data, "upsert")
+            )
+
+        def get_handler(request: Request) -> Response:
+            values, code = parents(request), request.path_params["code"]
+            with self.lock:
+                spec.check(*values)
+                item = spec.find(*values, code)
+                if item is None:
+                    raise NotFound(spec.missing(*values, code))
+                return Response.json(spec.output(item, request, values))
+
+        def patch_handler(request: Request) -> Response:
+            values, code = parents(request), request.path_params["code"]
+            data = self._body(request)
+            with self.lock:
+                created = spec.write(*values, code, data, "upsert")
+            return self._location(request, spec.item_path(values, code), 201 if created else 204)
+
+        ops, r, item = spec.operations, self._route, f"{spec.path}/{{code}}"
+        if "list" in ops:
+            r("GET", spec.path, spec.list_handler or list_handler, ops["list"])
+        if "post" in ops:
+            r("POST", spec.path, post_handler, ops["post"], accepts=JSON)
+        if "collection" in ops:
+            r(
+                "PATCH",
+                spec.path,
+                collection_handler,
+                ops["collection"],
+                accepts=spec.collection_accepts,
+            )
+        if "get" in ops:
+            r("GET", item, get_handler, ops["get"])
+        if "patch" in ops:
+            r("PATCH", item, patch_handler, ops["patch"], accepts=JSON)
+
     def _structure_routes(
         self,
         base: str,
@@ -1197,65 +1187,22 @@ class AkeneoApp(SandboxApp):
             )
         return attribute
 
-    def list_options(self, request: Request) -> Response:
-        query = ListQuery(request, search_after=False)
-        attribute = request.path_params["attribute_code"]
-        with self.lock:
-            self._select_attribute(attribute)
-            items = sorted(
-                self.catalog.options.get(attribute, {}).values(),
-                key=lambda o: (o["sort_order"], o["code"]),
-            )
-            return self._offset_page(
-                request,
-                query,
-                items,
-                ATTRIBUTE_OPTION.output,
-                lambda o: (
-                    f"{request.base_url}{API}/attributes/{_quote(attribute)}/options/{_quote(o['code'])}"
-                ),
-                count=lambda: len(items),
-            )
-
-    def get_option(self, request: Request) -> Response:
-        attribute, code = request.path_params["attribute_code"], request.path_params["code"]
-        with self.lock:
-            self._select_attribute(attribute)
-            option = self.catalog.options.get(attribute, {}).get(code.lower())
-            if option is None:
-                raise NotFound(
-                    f'Attribute option "{code}" does not exist or is not an option of the attribute "{attribute}".'
-                )
-            return Response.json(ATTRIBUTE_OPTION.output(option))
-
-    def create_option(self, request: Request) -> Response:
-        attribute = request.path_params["attribute_code"]
-        data = self._body(request)
-        with self.lock:
-            self.catalog.write_option(attribute, None, data, "create")
-        return self._location(
-            request, f"{API}/attributes/{_quote(attribute)}/options/{_quote(data['code'])}", 201
-        )
-
-    def patch_option(self, request: Request) -> Response:
-        attribute, code = request.path_params["attribute_code"], request.path_params["code"]
-        data = self._body(request)
-        with self.lock:
-            created = self.catalog.write_option(attribute, code, data, "upsert")
-        return self._location(
-            request,
-            f"{API}/attributes/{_quote(attribute)}/options/{_quote(code)}",
-            201 if created else 204,
-        )
-
-    def patch_options(self, request: Request) -> Response:
-        attribute = request.path_params["attribute_code"]
-        with self.lock:
-            self._select_attribute(attribute)
-        return self._collection(
-            request,
-            "code",
-            lambda data: self.catalog.write_option(attribute, data["code"], data, "upsert"),
+    def _attribute_options(self) -> Nested:
+        c = self.catalog
+        return Nested(
+            path=f"{API}/attributes/{{attribute_code}}/options",
+            parents=("attribute_code",),
+            operations=_crud_operations("attributes__attribute_code__options", "__code_"),
+            check=self._select_attribute,
+            items=lambda attribute: sorted(
+                c.options.get(attribute, {}).values(), key=lambda o: (o["sort_order"], o["code"])
+            ),
+            find=lambda attribute, code: c.options.get(attribute, {}).get(code.lower()),
+            missing=lambda attribute, code: (
+                f'Attribute option "{code}" does not exist or is not an option of the attribute "{attribute}".'
+            ),
+            output=lambda option, request, parents: ATTRIBUTE_OPTION.output(option),
+            write=c.write_option,
         )
 
     # -- family variants ---------------------------------------------------------------------
@@ -1271,62 +1218,25 @@ class AkeneoApp(SandboxApp):
         data["common_attributes"] = list(variant.get("common_attributes") or [])
         return data
 
-    def list_variants(self, request: Request) -> Response:
-        query = ListQuery(request, search_after=False)
-        family = request.path_params["family_code"]
-        with self.lock:
-            self._family(family)
-            items = [v for v in self.catalog.family_variants.values() if v["family"] == family]
-            return self._offset_page(
-                request,
-                query,
-                items,
-                self._variant_output,
-                lambda v: (
-                    f"{request.base_url}{API}/families/{_quote(family)}/variants/{_quote(v['code'])}"
-                ),
-                count=lambda: len(items),
-            )
+    def _family_variants(self) -> Nested:
+        c = self.catalog
 
-    def get_variant(self, request: Request) -> Response:
-        family, code = request.path_params["family_code"], request.path_params["code"]
-        with self.lock:
-            self._family(family)
-            variant = self.catalog.family_variants.get(code)
-            if variant is None or variant["family"] != family:
-                raise NotFound(
-                    f'Family variant "{code}" does not exist or is not a variant of the family "{family}".'
-                )
-            return Response.json(self._variant_output(variant))
+        def find(family: str, code: str) -> dict[str, Any] | None:
+            variant = c.family_variants.get(code)
+            return variant if variant is not None and variant["family"] == family else None
 
-    def create_variant(self, request: Request) -> Response:
-        family = request.path_params["family_code"]
-        data = self._body(request)
-        with self.lock:
-            self.catalog.write_family_variant(family, None, data, "create")
-        return self._location(
-            request, f"{API}/families/{_quote(family)}/variants/{_quote(data['code'])}", 201
-        )
-
-    def patch_variant(self, request: Request) -> Response:
-        family, code = request.path_params["family_code"], request.path_params["code"]
-        data = self._body(request)
-        with self.lock:
-            created = self.catalog.write_family_variant(family, code, data, "upsert")
-        return self._location(
-            request,
-            f"{API}/families/{_quote(family)}/variants/{_quote(code)}",
-            201 if created else 204,
-        )
-
-    def patch_variants(self, request: Request) -> Response:
-        family = request.path_params["family_code"]
-        with self.lock:
-            self._family(family)
-        return self._collection(
-            request,
-            "code",
-            lambda data: self.catalog.write_family_variant(family, data["code"], data, "upsert"),
+        return Nested(
+            path=f"{API}/families/{{family_code}}/variants",
+            parents=("family_code",),
+            operations=_crud_operations("families__family_code__variants", "__code__"),
+            check=self._family,
+            items=lambda family: [v for v in c.family_variants.values() if v["family"] == family],
+            find=find,
+            missing=lambda family, code: (
+                f'Family variant "{code}" does not exist or is not a variant of the family "{family}".'
+            ),
+            output=lambda variant, request, parents: self._variant_output(variant),
+            write=c.write_family_variant,
         )
 
     # -- products ----------------------------------------------------------------------------
@@ -1943,15 +1853,6 @@ class AkeneoApp(SandboxApp):
             201 if created else 204,
         )
 
-    def list_container_attributes(self, request: Request, owner: str) -> Response:
-        stores = self._owner_stores(owner)
-        with self.lock:
-            container = request.path_params["container"]
-            self._container(owner, container)
-            return Response.json(
-                [ref_attribute_output(a) for a in stores["attributes"].get(container, {}).values()]
-            )
-
     def _container_attribute(self, owner: str, container: str, code: str) -> dict[str, Any]:
         self._container(owner, container)
         attribute = self._owner_stores(owner)["attributes"].get(container, {}).get(code)
@@ -1961,61 +1862,95 @@ class AkeneoApp(SandboxApp):
             )
         return attribute
 
-    def get_container_attribute(self, request: Request, owner: str) -> Response:
-        with self.lock:
-            attribute = self._container_attribute(
-                owner, request.path_params["container"], request.path_params["code"]
-            )
-            return Response.json(ref_attribute_output(attribute))
+    def _container_resources(self, owner: str) -> list[Nested]:
+        """The attributes, attribute options and records (or assets) of reference entities
+        (owner "reference_entity") or asset families ("asset")."""
+        c, stores = self.catalog, self._owner_stores(owner)
+        base = f"{API}/{stores['base']}/{{container}}"
 
-    def patch_container_attribute(self, request: Request, owner: str) -> Response:
-        container, code = request.path_params["container"], request.path_params["code"]
-        data = self._body(request)
-        with self.lock:
-            created = self.catalog.write_ref_attribute(container, code, data, owner=owner)
-        return self._location(
-            request,
-            f"{API}/{self._owner_stores(owner)['base']}/{_quote(container)}/attributes/{_quote(code)}",
-            201 if created else 204,
-        )
-
-    def list_container_options(self, request: Request, owner: str) -> Response:
-        container, attribute = request.path_params["container"], request.path_params["attribute"]
-        with self.lock:
+        def check_options(container: str, attribute: str) -> None:
             definition = self._container_attribute(owner, container, attribute)
             if definition["type"] not in ("single_option", "multiple_options"):
                 raise NotFound(f'Attribute "{attribute}" does not support options.')
-            options = self._owner_stores(owner)["options"].get((container, attribute), {})
-            return Response.json([REF_OPTION.output(o) for o in options.values()])
 
-    def get_container_option(self, request: Request, owner: str) -> Response:
-        container, attribute, code = (
-            request.path_params[k] for k in ("container", "attribute", "code")
-        )
-        with self.lock:
-            self._container_attribute(owner, container, attribute)
-            option = (
-                self._owner_stores(owner)["options"]
-                .get((container, attribute), {})
-                .get(code.lower())
-            )
-            if option is None:
-                raise NotFound(f'Option "{code}" does not exist for the attribute "{attribute}".')
-            return Response.json(REF_OPTION.output(option))
-
-    def patch_container_option(self, request: Request, owner: str) -> Response:
-        container, attribute, code = (
-            request.path_params[k] for k in ("container", "attribute", "code")
-        )
-        data = self._body(request)
-        with self.lock:
-            created = self.catalog.write_ref_option(container, attribute, code, data, owner=owner)
-        base = self._owner_stores(owner)["base"]
-        return self._location(
-            request,
-            f"{API}/{base}/{_quote(container)}/attributes/{_quote(attribute)}/options/{_quote(code)}",
-            201 if created else 204,
-        )
+        reference = owner == "reference_entity"
+        return [
+            Nested(
+                path=f"{base}/attributes",
+                parents=("container",),
+                operations={
+                    "list": f"get_{owner}_attributes",
+                    "get": f"get_{owner}_attributes__code_",
+                    "patch": f"patch_{owner}_attributes__code_",
+                },
+                check=lambda container: self._container(owner, container),
+                items=lambda container: list(stores["attributes"].get(container, {}).values()),
+                paginated=False,
+                find=lambda container, code: stores["attributes"].get(container, {}).get(code),
+                missing=lambda container, code: (
+                    f'Attribute "{code}" does not exist for the {stores["label"].lower()} "{container}".'
+                ),
+                output=lambda attribute, request, parents: ref_attribute_output(attribute),
+                write=lambda container, code, data, mode: c.write_ref_attribute(
+                    container, code, data, owner=owner
+                ),
+            ),
+            Nested(
+                path=f"{base}/attributes/{{attribute}}/options",
+                parents=("container", "attribute"),
+                operations={
+                    "list": f"get_{owner}_attribute_options",
+                    "get": f"get_{owner}_attribute_options__code_",
+                    "patch": f"patch_{owner}_attribute_options__code_",
+                },
+                check=lambda container, attribute: self._container_attribute(
+                    owner, container, attribute
+                ),
+                check_list=check_options,
+                items=lambda container, attribute: list(
+                    stores["options"].get((container, attribute), {}).values()
+                ),
+                paginated=False,
+                find=lambda container, attribute, code: (
+                    stores["options"].get((container, attribute), {}).get(code.lower())
+                ),
+                missing=lambda container, attribute, code: (
+                    f'Option "{code}" does not exist for the attribute "{attribute}".'
+                ),
+                output=lambda option, request, parents: REF_OPTION.output(option),
+                write=lambda container, attribute, code, data, mode: c.write_ref_option(
+                    container, attribute, code, data, owner=owner
+                ),
+            ),
+            Nested(
+                path=f"{base}/{stores['items_path']}",
+                parents=("container",),
+                operations={
+                    "list": "get_reference_entity_records" if reference else "get_assets",
+                    "collection": "patch_reference_entity_records" if reference else "patch_assets",
+                    "get": "get_reference_entity_records__code_"
+                    if reference
+                    else "get_assets__code_",
+                    "patch": "patch_reference_entity_records__code_"
+                    if reference
+                    else "patch_asset__code_",
+                },
+                list_handler=self._bind(self.list_records, owner),
+                check=lambda container: self._container(owner, container),
+                find=lambda container, code: stores["items"].get(container, {}).get(code.lower()),
+                missing=lambda container, code: (
+                    f'{"Record" if reference else "Asset"} "{code}" does not exist.'
+                ),
+                output=lambda record, request, parents: self.render_record(
+                    owner, parents[0], record, request, None, None
+                ),
+                write=lambda container, code, data, mode: c.write_record(
+                    container, code, data, owner=owner
+                ),
+                json_array_collection=True,
+                collection_accepts=JSON,
+            ),
+        ]
 
     def render_record(
         self,
@@ -2103,38 +2038,6 @@ class AkeneoApp(SandboxApp):
                 lambda r: r["code"].lower(),
                 params,
             )
-
-    def get_record(self, request: Request, owner: str) -> Response:
-        stores = self._owner_stores(owner)
-        container, code = request.path_params["container"], request.path_params["code"]
-        with self.lock:
-            self._container(owner, container)
-            record = stores["items"].get(container, {}).get(code.lower())
-            if record is None:
-                noun = "Record" if owner == "reference_entity" else "Asset"
-                raise NotFound(f'{noun} "{code}" does not exist.')
-            return Response.json(self.render_record(owner, container, record, request, None, None))
-
-    def patch_record(self, request: Request, owner: str) -> Response:
-        stores = self._owner_stores(owner)
-        container, code = request.path_params["container"], request.path_params["code"]
-        data = self._body(request)
-        with self.lock:
-            created = self.catalog.write_record(container, code, data, owner=owner)
-        return self._location(
-            request,
-            f"{API}/{stores['base']}/{_quote(container)}/{stores['items_path']}/{_quote(code)}",
-            201 if created else 204,
-        )
-
-    def patch_records(self, request: Request, owner: str) -> Response:
-        container = request.path_params["container"]
-        with self.lock:
-            self._container(owner, container)
-        return self._json_array_collection(
-            request,
-            lambda data: self.catalog.write_record(container, data["code"], data, owner=owner),
-        )
 
     def delete_asset(self, request: Request) -> Response:
         with self.lock:
