@@ -1,5 +1,5 @@
 """The Akeneo REST API over the sandbox catalog: routes, OAuth, query parsing, pagination
-links and Akeneo's error bodies. The rules of the catalog live in `state.py`; this module
+links and Akeneo's error bodies. The rules of the catalog live in `state/`; this module
 only translates HTTP to calls on it and its answers (or errors) back to HTTP.
 """
 
