@@ -8,12 +8,14 @@ CATALOG ?= demo
 
 .PHONY: install install-dev demo sync sandbox up down test lint format bench clean
 
-# Runtime install: requirements.txt and pimflow itself (editable), redone when they change.
-$(VENV)/.runtime: requirements.txt pyproject.toml
+# Runtime install: requirements.txt, pimflow itself and the sandbox distribution (both
+# editable; the demo, tests and benchmarks run against the sandbox), redone when they change.
+$(VENV)/.runtime: requirements.txt pyproject.toml sandbox/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps -e sandbox
 	touch $@
 
 # Test and lint tools on top.

@@ -27,8 +27,8 @@ import pytest
 import requests
 
 from pimflow import local, run
-from pimflow.sandbox.cli import create_app
-from pimflow.sandbox.server import SandboxServer
+from pimflow_sandbox.cli import create_app
+from pimflow_sandbox.server import SandboxServer
 from tests.e2e.sandbox_clients import AkeneoReader, ShopwareReader
 
 REQUIRE_SERVICES = os.environ.get("PIMFLOW_REQUIRE_SERVICES") == "1"

@@ -20,10 +20,10 @@ import pytest
 import requests
 
 from pimflow import local, run
-from pimflow.sandbox.akeneo.state import format_datetime
-from pimflow.sandbox.cli import create_app
-from pimflow.sandbox.server import SandboxServer
 from pimflow.state import StateStore
+from pimflow_sandbox.akeneo.state import format_datetime
+from pimflow_sandbox.cli import create_app
+from pimflow_sandbox.server import SandboxServer
 from tests.airflow.conftest import (
     report_file_name,
     shop_products,

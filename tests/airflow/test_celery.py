@@ -86,8 +86,8 @@ def s3() -> Iterator[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def celery_shop():
-    from pimflow.sandbox.cli import create_app
-    from pimflow.sandbox.server import SandboxServer
+    from pimflow_sandbox.cli import create_app
+    from pimflow_sandbox.server import SandboxServer
 
     server = SandboxServer(create_app("shopware6", catalog="demo", seed=42)).start()
     try:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pimflow.sandbox.cli import SANDBOXES
+from pimflow_sandbox.cli import SANDBOXES
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
@@ -92,6 +92,9 @@ def test_images_are_pinned_and_airflow_is_the_one_pimflow_pins():
     assert f"FROM apache/airflow:{pins['apache-airflow']}-python3.11" in dockerfile
     assert "pip install --no-cache-dir -r /opt/pimflow/requirements.txt" in dockerfile
     assert "pip install --no-cache-dir --no-deps -e /opt/pimflow" in dockerfile
+    # The sandbox service's console script comes from the sandbox distribution.
+    assert "pip install --no-cache-dir --no-deps -e /opt/pimflow/sandbox" in dockerfile
+    assert SERVICES["sandbox"]["entrypoint"] == ["pimflow-sandbox"]
     for copied in re.findall(r"^COPY \S+ (.+) /opt/pimflow/", dockerfile, re.M):
         for source in copied.split():
             assert (REPO / source).exists(), source
@@ -181,6 +184,8 @@ def test_volumes_mount_this_repository_where_airflow_and_the_package_look():
         assert mounts["./plugins"] == env["AIRFLOW__CORE__PLUGINS_FOLDER"]
         assert mounts["./include"] == "/opt/pimflow/include"  # the editable install's path
         assert mounts["airflow-logs"] == "/opt/airflow/logs"
+        if name == "sandbox":
+            assert mounts["./sandbox"] == "/opt/pimflow/sandbox"
         for source in mounts:
             if source.startswith("./"):
                 assert (REPO / source).is_dir(), source

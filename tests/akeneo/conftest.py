@@ -17,10 +17,10 @@ from pimflow.akeneo.media import extract_media
 from pimflow.akeneo.structure import extract_structure
 from pimflow.hooks.akeneo import AkeneoHook
 from pimflow.run import SANDBOX_CONNECTIONS
-from pimflow.sandbox.cli import create_app
-from pimflow.sandbox.server import SandboxServer, Switches
 from pimflow.staging import run_folder
 from pimflow.state import StateStore
+from pimflow_sandbox.cli import create_app
+from pimflow_sandbox.server import SandboxServer, Switches
 
 
 @dataclass

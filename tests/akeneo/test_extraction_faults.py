@@ -10,8 +10,8 @@ import requests
 from pimflow.akeneo.datasets import PRODUCTS
 from pimflow.akeneo.linked import _read_items
 from pimflow.hooks.akeneo import AkeneoHook
-from pimflow.sandbox.server import Switches
 from pimflow.staging import read_rows
+from pimflow_sandbox.server import Switches
 from tests.akeneo.conftest import stage_everything
 
 

@@ -22,8 +22,8 @@ import requests
 from pimflow.cscart.bench import stage_catalog, upload_catalog
 from pimflow.cscart.dry_run import DryRunHook, DryRunStore, DryRunViolation, dry_run_session
 from pimflow.hooks.base import ApiError
-from pimflow.sandbox.server import SandboxServer
 from pimflow.state import StateStore
+from pimflow_sandbox.server import SandboxServer
 from tests.cscart.conftest import sandboxed
 from tests.cscart.expectations import AkeneoCatalog
 from tests.cscart.shop_reader import ShopReader

@@ -8,8 +8,8 @@ import pytest
 
 from pimflow.cscart.hook import CsCartHook, refusal
 from pimflow.hooks.base import ApiError
-from pimflow.sandbox.cli import create_app
-from pimflow.sandbox.server import SandboxServer
+from pimflow_sandbox.cli import create_app
+from pimflow_sandbox.server import SandboxServer
 
 
 @pytest.fixture

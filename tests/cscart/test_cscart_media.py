@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from pimflow.cscart.media import MediaUrls, media_urls
-from pimflow.sandbox.media import MediaServer
+from pimflow.media_server import MediaServer
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import requests
 
 from pimflow.cscart.bench import STAGES, stage_catalog, upload_catalog
 from pimflow.cscart.config import load_mapping
-from pimflow.sandbox.server import SandboxServer
+from pimflow_sandbox.server import SandboxServer
 from tests.cscart.conftest import remove_state, sandboxed
 from tests.cscart.expectations import AkeneoCatalog, check_shop, value
 from tests.cscart.shop_reader import ShopReader
@@ -452,8 +452,8 @@ def test_a_product_the_shop_refuses_is_reported_and_the_rest_lands(world):
     from pimflow.cscart.media import media_urls
     from pimflow.cscart.products import sync_products
     from pimflow.cscart.upload import load_languages, target_name
-    from pimflow.sandbox.cli import create_app
     from pimflow.state import StateStore
+    from pimflow_sandbox.cli import create_app
 
     catalog = world.catalog()
     broken = next(i for i in _simple(catalog, image=True) if i["identifier"] not in world.failing)

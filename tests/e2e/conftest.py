@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from pimflow import run
-from pimflow.sandbox.cli import create_app
-from pimflow.sandbox.server import SandboxServer
+from pimflow_sandbox.cli import create_app
+from pimflow_sandbox.server import SandboxServer
 
 
 @pytest.fixture(scope="module")

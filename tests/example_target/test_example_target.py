@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from pimflow import run
-from pimflow.sandbox.cli import create_app
-from pimflow.sandbox.server import SandboxServer
 from pimflow.targets import registry
+from pimflow_sandbox.cli import create_app
+from pimflow_sandbox.server import SandboxServer
 from tests.e2e.sandbox_clients import AkeneoReader
 
 REPO = Path(__file__).resolve().parents[2]

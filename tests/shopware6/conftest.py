@@ -11,12 +11,12 @@ import pytest
 
 from pimflow import config
 from pimflow.run import SANDBOX_CONNECTIONS
-from pimflow.sandbox.cli import create_app
-from pimflow.sandbox.server import SandboxServer
 from pimflow.shopware6.config import Shopware6Mapping, load_mapping
 from pimflow.shopware6.hook import Shopware6Hook
 from pimflow.shopware6.upload import Shopware6Upload
 from pimflow.state import StateStore
+from pimflow_sandbox.cli import create_app
+from pimflow_sandbox.server import SandboxServer
 from tests.akeneo.conftest import akeneo, stage_everything  # noqa: F401 - the fixture
 
 STAGES = ("structure", "media", "products", "cross_sellings")

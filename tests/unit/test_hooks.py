@@ -10,8 +10,8 @@ import pytest
 
 from pimflow.hooks.akeneo import AkeneoHook
 from pimflow.hooks.base import ApiError
-from pimflow.sandbox.server import HttpError, Request, Response, SandboxApp, SandboxServer
 from pimflow.shopware6.hook import Shopware6Hook
+from pimflow_sandbox.server import HttpError, Request, Response, SandboxApp, SandboxServer
 
 
 class ScriptedAkeneo(SandboxApp):

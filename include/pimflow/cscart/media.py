@@ -71,7 +71,7 @@ def media_urls(root: Any = None) -> Iterator[MediaUrls]:
     if protocol not in ("file", "local"):
         yield MediaUrls(signer=root.fs)
         return
-    from pimflow.sandbox.media import MediaServer
+    from pimflow.media_server import MediaServer
 
     with MediaServer(Path(root.path)) as server:
         log.warning(

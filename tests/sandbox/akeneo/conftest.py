@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import requests
 
-from pimflow.sandbox.akeneo import AkeneoApp, create_app
-from pimflow.sandbox.server import SandboxServer, Switches
+from pimflow_sandbox.akeneo import AkeneoApp, create_app
+from pimflow_sandbox.server import SandboxServer, Switches
 
 BASIC = "Basic " + base64.b64encode(b"pimflow:pimflow-secret").decode()
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from akeneo_api_client.client_builder import ClientBuilder
 
-from pimflow.sandbox.server import SandboxServer
+from pimflow_sandbox.server import SandboxServer
 
 from .conftest import start
 

@@ -6,9 +6,9 @@ import io
 
 from PIL import Image
 
-from pimflow.sandbox.akeneo import snapshot
-from pimflow.sandbox.akeneo.catalog import demo_catalog, generated_catalog
-from pimflow.sandbox.akeneo.values import ATTRIBUTE_TYPES
+from pimflow_sandbox.akeneo import snapshot
+from pimflow_sandbox.akeneo.catalog import demo_catalog, generated_catalog
+from pimflow_sandbox.akeneo.values import ATTRIBUTE_TYPES
 
 
 def test_same_seed_same_catalog_other_seed_other_catalog() -> None:
@@ -90,7 +90,7 @@ def test_generated_media_are_real_files() -> None:
 
 
 def test_jpeg_encoder_is_faithful() -> None:
-    from pimflow.sandbox.akeneo.images import encode_jpeg, picture
+    from pimflow_sandbox.akeneo.images import encode_jpeg, picture
 
     pixels = picture("fidelity", 40, 24)
     decoded = Image.open(io.BytesIO(encode_jpeg(pixels))).convert("RGB")

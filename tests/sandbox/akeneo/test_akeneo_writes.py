@@ -366,8 +366,8 @@ def test_media_upload_links_the_file_to_the_product(fresh: Client) -> None:
 
 
 def test_snapshot_keeps_the_catalog_across_restarts(tmp_path) -> None:
-    from pimflow.sandbox.akeneo import create_app
-    from pimflow.sandbox.server import SandboxServer
+    from pimflow_sandbox.akeneo import create_app
+    from pimflow_sandbox.server import SandboxServer
 
     path = tmp_path / "akeneo.json.gz"
     server = SandboxServer(create_app("demo", 42, snapshot=str(path)), port=0).start()

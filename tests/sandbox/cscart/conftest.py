@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from cscart_support import REPO, Client, ImageHost, Shop
 
-from pimflow.sandbox.cscart import create_app
-from pimflow.sandbox.cscart.api import CsCartApp
-from pimflow.sandbox.cscart.state import Store
-from pimflow.sandbox.server import SandboxServer
+from pimflow_sandbox.cscart import create_app
+from pimflow_sandbox.cscart.api import CsCartApp
+from pimflow_sandbox.cscart.state import Store
+from pimflow_sandbox.server import SandboxServer
 
 
 @pytest.fixture(scope="session")

@@ -16,9 +16,9 @@ from typing import Any
 import requests
 from PIL import Image
 
-from pimflow.sandbox.cscart.api import CsCartApp
-from pimflow.sandbox.cscart.state import Store
-from pimflow.sandbox.server import SandboxServer
+from pimflow_sandbox.cscart.api import CsCartApp
+from pimflow_sandbox.cscart.state import Store
+from pimflow_sandbox.server import SandboxServer
 
 EMAIL = "admin@example.com"
 API_KEY = "pimflow-api-key"

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from cscart_support import ImageHost, Shop, make_image
 
-from pimflow.sandbox.cscart.images import sniff
+from pimflow_sandbox.cscart.images import sniff
 
 
 def test_an_image_is_fetched_kept_and_served_back(shop: Shop, image_host: ImageHost) -> None:

@@ -9,9 +9,9 @@ import pytest
 import requests
 from cscart_support import API_KEY, EMAIL, Client, ImageHost, Shop, make_image
 
-from pimflow.sandbox import cli
-from pimflow.sandbox.cscart import create_app
-from pimflow.sandbox.server import SandboxServer
+from pimflow_sandbox import cli
+from pimflow_sandbox.cscart import create_app
+from pimflow_sandbox.server import SandboxServer
 
 
 def test_a_fresh_shop_has_the_marketplace_owner_two_vendors_and_no_catalog(shop: Shop) -> None:

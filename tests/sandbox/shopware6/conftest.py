@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import requests
 
-from pimflow.sandbox.server import SandboxServer, Switches
-from pimflow.sandbox.shopware6 import create_app, fresh_store
-from pimflow.sandbox.shopware6.schema import CURRENCY_DEFAULT
+from pimflow_sandbox.server import SandboxServer, Switches
+from pimflow_sandbox.shopware6 import create_app, fresh_store
+from pimflow_sandbox.shopware6.schema import CURRENCY_DEFAULT
 
 REPO = Path(__file__).resolve().parents[3]
 SEED = 7

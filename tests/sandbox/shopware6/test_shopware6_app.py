@@ -11,9 +11,9 @@ import time
 import pytest
 import requests
 
-from pimflow.sandbox.shopware6 import create_app, fresh_store
-from pimflow.sandbox.shopware6.schema import ENTITIES_JSON, LANGUAGE_SYSTEM, derive
-from pimflow.sandbox.shopware6.state import Store
+from pimflow_sandbox.shopware6 import create_app, fresh_store
+from pimflow_sandbox.shopware6.schema import ENTITIES_JSON, LANGUAGE_SYSTEM, derive
+from pimflow_sandbox.shopware6.state import Store
 
 from .conftest import REPO, price, specs_dir, uid
 
@@ -83,7 +83,7 @@ def test_cli_serves_and_keeps_a_snapshot(tmp_path):
             [
                 sys.executable,
                 "-m",
-                "pimflow.sandbox.cli",
+                "pimflow_sandbox.cli",
                 "shopware6",
                 "--port",
                 "0",
@@ -162,7 +162,7 @@ def test_entities_json_is_derived_from_the_spec():
     derived = derive(json.loads(spec_file.read_text(encoding="utf-8")))
     committed = json.loads(ENTITIES_JSON.read_text(encoding="utf-8"))
     assert committed == json.loads(json.dumps(derived)), (
-        "entities.json is stale: python -m pimflow.sandbox.shopware6.schema --regenerate"
+        "entities.json is stale: python -m pimflow_sandbox.shopware6.schema --regenerate"
     )
     product = committed["entities"]["product"]
     assert product["fields"]["productNumber"] == {"type": "string"}

@@ -112,8 +112,8 @@ def test_token_expires_after_its_lifetime(app, server, shop):
 
 
 def test_token_lifetime_option(server):
-    from pimflow.sandbox.server import SandboxServer
-    from pimflow.sandbox.shopware6 import create_app
+    from pimflow_sandbox.server import SandboxServer
+    from pimflow_sandbox.shopware6 import create_app
 
     short = create_app(seed=1, options={"token_lifetime": "60"})
     with SandboxServer(short, port=0) as srv:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from pimflow.sandbox.shopware6.schema import CURRENCY_DEFAULT, LANGUAGE_SYSTEM
+from pimflow_sandbox.shopware6.schema import CURRENCY_DEFAULT, LANGUAGE_SYSTEM
 
 from .conftest import SEED, assert_error, price, uid
 
@@ -55,7 +55,7 @@ def test_fresh_shop_is_seeded_with_lookup_able_ids(api):
     assert [c["name"] for c in root] == ["Home"] and root[0]["level"] == 1
     assert api.search("unit")["total"] >= 3
     # not Shopware-wide constants: derived from the seed, different for another seed
-    from pimflow.sandbox.shopware6 import fresh_store
+    from pimflow_sandbox.shopware6 import fresh_store
 
     other = fresh_store(SEED + 1)
     assert api.tax_id(19.0) not in other.rows["tax"]

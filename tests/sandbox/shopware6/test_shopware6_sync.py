@@ -3,7 +3,7 @@ pimflow relies on."""
 
 from __future__ import annotations
 
-from pimflow.sandbox.shopware6.schema import LANGUAGE_SYSTEM
+from pimflow_sandbox.shopware6.schema import LANGUAGE_SYSTEM
 
 from .conftest import assert_error, price, uid
 
