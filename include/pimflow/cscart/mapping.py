@@ -25,7 +25,8 @@ from pimflow.akeneo.values import (
     TEXT_TYPES,
     pick,
 )
-from pimflow.cscart.config import CsCartMapping, MappingConfigError
+from pimflow.configuration import ConfigError as MappingConfigError
+from pimflow.cscart.config import CsCartMapping
 from pimflow.errors import MappingError
 
 UNCLASSIFIED_KEY = "__unclassified__"  # the id map key of the fallback category
