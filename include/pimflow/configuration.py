@@ -21,6 +21,8 @@ until its name is known): `targets.yaml: target 'shop_eu': type must be one of .
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -202,6 +204,27 @@ def read_yaml(path: str | os.PathLike[str], error: ErrorFactory = ConfigError) -
         raise error(source, where, f"is not valid YAML: {exc}") from None
 
 
+def document(data: Any, source: str) -> Mapping[str, Any]:
+    """A file's parsed YAML as its mapping of keys (an empty file: none)."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            source, "(top)", f"the file must hold a mapping of keys, got {type(data).__name__}"
+        )
+    return data
+
+
+@functools.cache
+def _default(path: Path) -> Any:
+    return read_yaml(path)
+
+
+def over_default(default_file: Path, data: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` merged over the packaged default file by the one rule (read once, copied)."""
+    return merge(copy.deepcopy(document(_default(default_file), str(default_file))), data)
+
+
 def merge(default: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """`override` over `default` by the one rule (see the module docstring): mappings merge
     key by key, recursively; anything else, and an empty mapping, replaces."""
@@ -212,6 +235,26 @@ def merge(default: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, 
         else:
             merged[key] = value
     return merged
+
+
+def values_of(check: Callable[[Any], Any], what: str) -> Callable[[Any], dict[str, Any]]:
+    """A before-validator for a mapping (null: empty) whose every value `check` turns into
+    what the model holds; keys become strings, a refused value is named by its key."""
+
+    def validate(value: Any) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise Invalid(f"must be a mapping of {what}, got {type(value).__name__}")
+        result = {}
+        for key, item in value.items():
+            try:
+                result[str(key)] = check(item)
+            except Invalid as exc:
+                raise Invalid(exc.reason, _sub_path(str(key), exc.key)) from None
+        return result
+
+    return validate
 
 
 def as_tuple(value: Any) -> Any:

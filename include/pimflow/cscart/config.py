@@ -8,7 +8,6 @@ points `PIMFLOW_CSCART_MAPPING` at its own copy.
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from pimflow.configuration import ConfigError, ConfigModel, Invalid, merge, read_yaml
+from pimflow.configuration import ConfigModel, Invalid, document, over_default, read_yaml, values_of
 
 DEFAULT_MAPPING = Path(__file__).with_name("default_mapping.yaml")
 ENV_VAR = "PIMFLOW_CSCART_MAPPING"
@@ -81,17 +80,6 @@ def _codes(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _string_map(value: Any) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise Invalid(f"must be a mapping, got {type(value).__name__}")
-    for key, item in value.items():
-        if not isinstance(item, str) or not item:
-            raise Invalid(f"must be a non-empty string, got {item!r}", str(key))
-    return {str(key): item for key, item in value.items()}
-
-
 def _or(default: str | None, check: Callable[[Any], str | None]) -> Callable[[Any], Any]:
     """null → `default`, anything else checked by `check`."""
     return lambda value: default if value is None else check(value)
@@ -143,6 +131,15 @@ def _codes_of(known: tuple[str, ...], also: tuple[str, ...] = ()) -> Callable[[A
     return check
 
 
+def _non_empty(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise Invalid(f"must be a non-empty string, got {value!r}")
+    return value
+
+
+_string_map = values_of(_non_empty, "key -> string")
+
+
 def _feature_types(value: Any) -> dict[str, str]:
     types = _string_map(value)
     for code, kind in types.items():
@@ -151,28 +148,6 @@ def _feature_types(value: Any) -> dict[str, str]:
                 f"must be a CS-Cart feature type ({', '.join(FEATURE_TYPES)}), got {kind!r}", code
             )
     return types
-
-
-def _tax_map(value: Any) -> dict[str, tuple[int, ...]]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise Invalid("must be a mapping of option code -> list of tax ids")
-    result = {}
-    for key, ids in value.items():
-        try:
-            result[str(key)] = _ids(ids)
-        except Invalid as exc:
-            raise Invalid(exc.reason, str(key)) from None
-    return result
-
-
-def _companies(value: Any) -> Any:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise Invalid("must be a mapping of value -> company id")
-    return {str(key): company for key, company in value.items()}
 
 
 Code = Annotated[str | None, BeforeValidator(_code)]
@@ -227,17 +202,18 @@ class CsCartMapping(ConfigModel):
     status_disabled: Status = Field("D", validation_alias=_at("status", "disabled"))
     company_id: Id | None = Field(None, validation_alias=_at("vendor", "company_id"))
     company_attribute: Code = Field(None, validation_alias=_at("vendor", "attribute"))
-    companies: Annotated[Mapping[str, Id], BeforeValidator(_companies)] = Field(
-        default_factory=dict, validation_alias=_at("vendor", "companies")
-    )
+    companies: Annotated[
+        Mapping[str, Id], BeforeValidator(values_of(lambda v: v, "value -> company id"))
+    ] = Field(default_factory=dict, validation_alias=_at("vendor", "companies"))
     # None: taxes are left to the shop
     tax_ids: Annotated[tuple[int, ...] | None, BeforeValidator(_or(None, _ids))] = Field(
         None, validation_alias=_at("taxes", "ids")
     )
     tax_attribute: Code = Field(None, validation_alias=_at("taxes", "attribute"))
-    tax_map: Annotated[Mapping[str, tuple[int, ...]], BeforeValidator(_tax_map)] = Field(
-        default_factory=dict, validation_alias=_at("taxes", "map")
-    )
+    tax_map: Annotated[
+        Mapping[str, tuple[int, ...]],
+        BeforeValidator(values_of(_ids, "option code -> list of tax ids")),
+    ] = Field(default_factory=dict, validation_alias=_at("taxes", "map"))
     include_root: bool = Field(False, validation_alias=_at("categories", "include_root"))
     unclassified: Text = Field("Unclassified", validation_alias=_at("categories", "unclassified"))
     removed_categories: Removal = Field("disable", validation_alias=_at("categories", "removed"))
@@ -321,19 +297,10 @@ class CsCartMapping(ConfigModel):
         return used
 
 
-@functools.cache
-def _defaults() -> dict[str, Any]:
-    return read_yaml(DEFAULT_MAPPING)
-
-
 def parse_mapping(data: Any, source: str = "<mapping>") -> CsCartMapping:
     """Validate parsed YAML merged over the packaged defaults (the one rule of
     pimflow.configuration); raise ConfigError naming the first wrong key."""
-    if data is None:
-        data = {}
-    if not isinstance(data, Mapping):
-        raise ConfigError(source, "(top)", "the mapping file must hold a mapping of keys")
-    return CsCartMapping.parse(merge(_defaults(), data), source)
+    return CsCartMapping.parse(over_default(DEFAULT_MAPPING, document(data, source)), source)
 
 
 def load_mapping(path: str | os.PathLike[str] | None = None) -> CsCartMapping:
