@@ -238,9 +238,7 @@ def test_the_default_mapping_loads_and_mistakes_name_the_key(tmp_path):
         ({"batchsize": 10}, "mapping: batchsize: unknown key"),
         ({"batch_size": 0}, "batch_size"),
     ):
-        with pytest.raises(
-            ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")
-        ):
+        with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
             parse_mapping(raw)
     broken = tmp_path / "mapping.yaml"
     partial = tmp_path / "partial.yaml"
