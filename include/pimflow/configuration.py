@@ -255,8 +255,3 @@ def values_of(check: Callable[[Any], Any], what: str) -> Callable[[Any], dict[st
         return result
 
     return validate
-
-
-def as_tuple(value: Any) -> Any:
-    """A YAML list as the tuple a frozen model holds (strict validation wants a tuple)."""
-    return tuple(value) if isinstance(value, list) else value
