@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pimflow.cscart.config import DEFAULT_MAPPING, MappingConfigError, load_mapping, parse_mapping
+from pimflow.configuration import ConfigError
+from pimflow.cscart.config import DEFAULT_MAPPING, load_mapping, parse_mapping
 
 DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "pimflow_sync.py"
 
@@ -68,7 +69,7 @@ def test_a_file_names_only_what_it_changes(tmp_path, monkeypatch):
     ],
 )
 def test_errors_name_the_key_and_the_reason(data, key, reason):
-    with pytest.raises(MappingConfigError) as error:
+    with pytest.raises(ConfigError) as error:
         parse_mapping(data, "mine.yaml")
     assert error.value.key == key
     assert reason in error.value.reason
@@ -78,9 +79,9 @@ def test_errors_name_the_key_and_the_reason(data, key, reason):
 def test_a_file_that_is_no_yaml_or_missing(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("price:\n  attribute: [unclosed\n")
-    with pytest.raises(MappingConfigError, match=r"bad.yaml: line \d+: is not valid YAML"):
+    with pytest.raises(ConfigError, match=r"bad.yaml: line \d+: is not valid YAML"):
         load_mapping(path)
-    with pytest.raises(MappingConfigError, match="cannot be read"):
+    with pytest.raises(ConfigError, match="cannot be read"):
         load_mapping(tmp_path / "nowhere.yaml")
 
 

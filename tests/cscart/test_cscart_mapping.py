@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from pimflow.cscart.config import CsCartMapping, MappingConfigError, parse_mapping
+from pimflow.configuration import ConfigError
+from pimflow.cscart.config import CsCartMapping, parse_mapping
 from pimflow.cscart.mapping import (
     GROUP_CODE,
     FeatureSpec,
@@ -260,7 +261,7 @@ def test_the_create_body_carries_base_texts_images_and_the_default_stock():
     assert set(body["product_features"]) == set(mapped.core["product_features"]) | {
         feature_id("care")
     }
-    no_stock = replace(MAPPING, amount_attribute=None)
+    no_stock = MAPPING.model_copy(update={"amount_attribute": None})
     mapped = map_product(product(), context(no_stock))
     assert "amount" not in mapped.core  # the shop owns the stock...
     assert mapped.create_body("en", 3)["amount"] == 3  # ...after a new product gets one
@@ -345,22 +346,23 @@ def test_a_product_without_identifier_is_refused():
 
 
 def test_the_vendor_from_an_attribute_and_taxes_by_option():
-    mapping = replace(
-        MAPPING,
-        company_attribute="color",
-        companies={"red": 2},
-        tax_ids=(),
-        tax_attribute="color",
-        tax_map={"red": (6, 7)},
+    mapping = MAPPING.model_copy(
+        update={
+            "company_attribute": "color",
+            "companies": {"red": 2},
+            "tax_ids": (),
+            "tax_attribute": "color",
+            "tax_map": {"red": (6, 7)},
+        }
     )
     mapped = map_product(product(), context(mapping))
     assert mapped.core["company_id"] == 2 and mapped.core["tax_ids"] == [6, 7]
     with pytest.raises(MappingError) as error:
         map_product(product(color=v({"code": "blue", "labels": {}})), context(mapping))
     assert error.value.field == "company_id"
-    numbers = replace(MAPPING, company_attribute="stock", companies={})
+    numbers = MAPPING.model_copy(update={"company_attribute": "stock", "companies": {}})
     assert map_product(product(), context(numbers)).core["company_id"] == 7
-    fixed = replace(MAPPING, company_id=3, tax_ids=None)
+    fixed = MAPPING.model_copy(update={"company_id": 3, "tax_ids": None})
     core = map_product(product(), context(fixed)).core
     assert core["company_id"] == 3 and "tax_ids" not in core  # taxes left to the shop
 
@@ -388,9 +390,9 @@ def test_locales_match_shop_languages_by_code_then_by_language_one_each():
     }
     assert base_locale({"de_DE": "de", "en_US": "en"}, None) == "de_DE"
     assert base_locale({"de_DE": "de", "en_US": "en"}, "en_US") == "en_US"
-    with pytest.raises(MappingConfigError, match="languages.base: fr_FR is not a synced locale"):
+    with pytest.raises(ConfigError, match="languages.base: fr_FR is not a synced locale"):
         base_locale({"de_DE": "de"}, "fr_FR")
-    with pytest.raises(MappingConfigError, match="no Akeneo locale"):
+    with pytest.raises(ConfigError, match="no Akeneo locale"):
         base_locale({}, None)
 
 
@@ -409,7 +411,7 @@ def test_features_auto_leave_out_what_other_keys_use_and_what_no_feature_can_hol
         "shoe_size": "O",
         "power": "O",
     }  # not name, description, price, weight, image, pictures (used) nor sku, msrp, table
-    typed = replace(auto, feature_types={"rating": "N"})
+    typed = auto.model_copy(update={"feature_types": {"rating": "N"}})
     planned = {spec.attribute: spec for spec in plan_features(ATTRIBUTES, typed, {})}
     assert planned["rating"].feature_type == "N" and planned["rating"].variant_source == "values"
     assert planned["color"].variant_source == "options"
@@ -419,14 +421,14 @@ def test_features_auto_leave_out_what_other_keys_use_and_what_no_feature_can_hol
 
 def test_variant_axes_become_select_box_features_with_their_purpose():
     axes = {"shoe_size": "group_variation_catalog_item", "color": "group_catalog_item"}
-    mapping = replace(MAPPING, feature_attributes=("material",))
+    mapping = MAPPING.model_copy(update={"feature_attributes": ("material",)})
     planned = {spec.attribute: spec for spec in plan_features(ATTRIBUTES, mapping, axes)}
     assert planned["shoe_size"].feature_type == "N"  # a number axis: a select box of numbers
     assert planned["shoe_size"].purpose == "group_variation_catalog_item"
     assert planned["color"].feature_type == "S" and planned["color"].purpose == "group_catalog_item"
-    with pytest.raises(MappingConfigError, match="eco .* is a variant axis"):
+    with pytest.raises(ConfigError, match="eco .* is a variant axis"):
         plan_features(ATTRIBUTES, mapping, {"eco": "group_catalog_item"})
-    with pytest.raises(MappingConfigError, match="weight is a variant axis"):
+    with pytest.raises(ConfigError, match="weight is a variant axis"):
         plan_features(ATTRIBUTES, mapping, {"weight": "group_catalog_item"})
 
 
@@ -443,7 +445,7 @@ def test_variant_axes_become_select_box_features_with_their_purpose():
     ],
 )
 def test_features_that_cannot_be_are_refused_with_the_key(mapping, message):
-    with pytest.raises(MappingConfigError, match=message):
+    with pytest.raises(ConfigError, match=message):
         plan_features(ATTRIBUTES, parse_mapping(mapping), {})
 
 

@@ -9,7 +9,7 @@ in file order, on one shop: the first sync happens in the module fixture.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -317,7 +317,9 @@ def test_delete_policies_delete_products_and_categories(world):
     world.akeneo_call("PATCH", f"categories/{category}", {"parent": "archive"})
     before = world.shop.products()
     disabled_before = [c for c in world.shop.categories("en").values() if c["status"] == "D"]
-    mapping = replace(load_mapping(), removed_products="delete", removed_categories="delete")
+    mapping = load_mapping().model_copy(
+        update={"removed_products": "delete", "removed_categories": "delete"}
+    )
     results = world.sync(mapping)
     # Every product Akeneo no longer gives (deleted, out of the tree, removed earlier and
     # disabled then) is deleted; the shop holds exactly Akeneo's products.

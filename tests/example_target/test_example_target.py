@@ -53,11 +53,12 @@ def test_the_entry_point_registers_the_target_and_the_builder_makes_its_dag(
 
 
 def test_without_its_entry_point_the_type_is_unknown(tmp_path):
-    from pimflow.targets import TargetsConfigError, parse_targets
+    from pimflow.configuration import ConfigError
+    from pimflow.targets import parse_targets
 
     registry.refresh()
     raw = {"targets": [{"name": "files", "type": "jsonshop", "connection": "js"}]}
-    with pytest.raises(TargetsConfigError, match="type must be one of"):
+    with pytest.raises(ConfigError, match="type must be one of"):
         parse_targets(raw, "targets.yaml", tmp_path)
 
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pimflow.configuration import ConfigError
 from pimflow.targets import (
     AKENEO_CONCURRENT_CALLS,
-    TargetsConfigError,
     load_targets,
     parse_targets,
     pools,
@@ -78,17 +78,17 @@ def test_each_target_has_its_dag_connections_mapping_and_pools(tmp_path):
 def test_a_wrong_target_is_refused_naming_the_target_key_and_reason(tmp_path, change, message):
     raw = {"targets": [dict(t) for t in TWO_SHOPS_AND_A_STORE["targets"]]}
     raw["targets"][0].update(change)
-    with pytest.raises(TargetsConfigError) as refused:
+    with pytest.raises(ConfigError) as refused:
         parse_targets(raw, "targets.yaml", tmp_path)
     assert str(refused.value).startswith("targets.yaml: ")
     assert message in str(refused.value)
 
 
 def test_an_unreadable_or_empty_file_is_refused(tmp_path):
-    with pytest.raises(TargetsConfigError, match="cannot be read"):
+    with pytest.raises(ConfigError, match="cannot be read"):
         load_targets(tmp_path / "missing.yaml")
     (tmp_path / "empty.yaml").write_text("targets: []\n")
-    with pytest.raises(TargetsConfigError, match="must be a non-empty list"):
+    with pytest.raises(ConfigError, match="must be a non-empty list"):
         load_targets(tmp_path / "empty.yaml")
 
 

@@ -25,7 +25,9 @@ from pimflow.akeneo.values import (
     TEXT_TYPES,
     pick,
 )
-from pimflow.cscart.config import CsCartMapping, MappingConfigError
+from pimflow.configuration import ConfigError as MappingConfigError
+from pimflow.cscart.config import CsCartMapping
+from pimflow.errors import MappingError
 
 UNCLASSIFIED_KEY = "__unclassified__"  # the id map key of the fallback category
 GROUP_CODE = re.compile(r"^[-_a-z0-9]+$", re.IGNORECASE)
@@ -41,15 +43,6 @@ METRIC = "pim_catalog_metric"
 BOOLEAN = "pim_catalog_boolean"
 DATE = "pim_catalog_date"
 IMAGE = "pim_catalog_image"
-
-
-class MappingError(Exception):
-    """A product (or category, feature) CS-Cart would refuse, found before sending."""
-
-    def __init__(self, field_name: str, reason: str) -> None:
-        super().__init__(f"{field_name}: {reason}")
-        self.field = field_name
-        self.reason = reason
 
 
 def run_config_error(key: str, reason: str) -> MappingConfigError:

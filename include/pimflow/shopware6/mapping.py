@@ -31,6 +31,7 @@ from pimflow.akeneo.values import (
     AttributeInfo,
     pick,
 )
+from pimflow.errors import MappingError
 from pimflow.shopware6.config import METRIC_UNITS, Shopware6Mapping
 
 # Fixed forever: changing it would give every entity a new id in every shop.
@@ -74,15 +75,6 @@ def manufacturer_id(source: str, code: str) -> str:
 def media_id(sha256: str) -> str:
     """By content: one file is one media entity, however many products show it."""
     return shopware_id("media", sha256)
-
-
-class MappingError(Exception):
-    """A product Shopware would refuse, found before sending: names the field and why."""
-
-    def __init__(self, field_name: str, reason: str) -> None:
-        super().__init__(f"{field_name}: {reason}")
-        self.field = field_name
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
         if command[0] == "check":
             for target in targets:
                 load_target_mapping(target)
-    except ValueError as exc:  # TargetsConfigError, MappingConfigError: where and why
+    except ValueError as exc:  # ConfigError: the file, the key and the reason
         print(exc, file=sys.stderr)
         return 1
     if command[0] == "check":

@@ -15,21 +15,30 @@ connections, mapping file, schedule and trigger-form defaults:
         owner: ecommerce-team
         params: {channel: ecommerce, locales: [de_DE], families: []}
 
-Everything is checked when Airflow parses the DAG file: a wrong file is an import error
-that names the target, the key and the reason.
+Everything is checked when Airflow parses the DAG file (`Target`, a pydantic model on
+pimflow.configuration's base): a wrong file is an import error, a ConfigError that names
+the file, the target, the key and the reason.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Self
 
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from pimflow.configuration import ConfigError, ConfigModel, Invalid, describe, read_yaml
 from pimflow.targets.base import ShopTarget
-from pimflow.yaml_files import read_yaml
 
 ENV_VAR = "PIMFLOW_TARGETS"
 DEFAULT_FILE = Path(__file__).with_name("default_targets.yaml")
@@ -60,22 +69,100 @@ _KEYS = frozenset(
 _TIME_OF_DAY = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 
 
-class TargetsConfigError(ValueError):
-    def __init__(self, source: str, where: str, reason: str) -> None:
-        super().__init__(f"{source}: {where} {reason}")
+def known_target_types() -> tuple[str, ...]:
+    """The types a target may have: those registered (pimflow/targets/registry.py)."""
+    from pimflow.targets.registry import target_types
+
+    return tuple(target_types())
 
 
-@dataclass(frozen=True)
-class Target:
-    name: str
-    type: str
-    connection: str
-    akeneo_connection: str = "akeneo_default"
-    mapping: str | None = None  # None: the type's default mapping (or its env variable)
-    schedule: str | None = "@hourly"
-    reconcile_at: str | None = None  # "HH:MM" UTC: the scheduled run holding it reconciles
-    owner: str = "pimflow"
-    params: dict[str, Any] = field(default_factory=dict)
+def _check_type(kind: Any) -> str:
+    if kind not in known_target_types():
+        raise Invalid(f"must be one of {', '.join(known_target_types())} (got {kind!r})")
+    return kind
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise Invalid(f"must be lower-case letters, digits and _ (got {value!r})")
+    return value
+
+
+def _non_empty(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f"must be a non-empty string (got {value!r})")
+    return value.strip()
+
+
+def _schedule(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f"must be a cron expression, a preset like @hourly, or null (got {value!r})")
+    _check_cron(value.strip())
+    return value.strip()
+
+
+def _time_of_day(value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not _TIME_OF_DAY.match(value)):
+        raise Invalid(f"must be a UTC time HH:MM (got {value!r})")
+    return value
+
+
+def _params(value: Any) -> dict[str, Any]:
+    params = value or {}
+    if not isinstance(params, dict):
+        raise Invalid("must be a mapping of param → default")
+    for key in params:
+        if key not in PRESETTABLE_PARAMS:
+            raise Invalid(
+                f"cannot be preset (presettable: {', '.join(sorted(PRESETTABLE_PARAMS))})", key
+            )
+    return dict(params)
+
+
+NonEmpty = Annotated[str, BeforeValidator(_non_empty)]
+
+
+class Target(ConfigModel):
+    """One shop the targets file lists; its fields are checked in the order of the file's
+    documentation, and the first wrong one is reported."""
+
+    name: Annotated[str, BeforeValidator(_name)] = Field(None, validate_default=True)
+    type: Annotated[str, BeforeValidator(_check_type)] = Field(None, validate_default=True)
+    connection: NonEmpty = Field(None, validate_default=True)
+    akeneo_connection: NonEmpty = "akeneo_default"
+    owner: NonEmpty = "pimflow"
+    schedule: Annotated[str | None, BeforeValidator(_schedule)] = "@hourly"
+    # "HH:MM" UTC: the scheduled run holding it reconciles
+    reconcile_at: Annotated[str | None, BeforeValidator(_time_of_day)] = None
+    # None: the type's default mapping (or its env variable); else relative to the file
+    mapping: str | None = None
+    params: Annotated[dict[str, Any], BeforeValidator(_params)] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (unknown := sorted(set(data) - _KEYS, key=str)):
+            raise Invalid(f"is not a key of a target ({', '.join(sorted(_KEYS))})", unknown[0])
+        return data
+
+    @field_validator("mapping", mode="before")
+    @classmethod
+    def _resolve_mapping(cls, value: Any, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise Invalid(f"must be a file path (got {value!r})")
+        path = Path(value)
+        base = (info.context or {}).get("base") or Path.cwd()
+        return str(path if path.is_absolute() else base / path)
+
+    @model_validator(mode="after")
+    def _reconcile_needs_a_schedule(self) -> Self:
+        if self.reconcile_at is not None and self.schedule is None:
+            raise Invalid("needs a schedule (the runs it turns into reconciles)", "reconcile_at")
+        return self
 
     @property
     def dag_id(self) -> str:
@@ -100,105 +187,32 @@ class Target:
 
 
 def _target(raw: Any, index: int, base: Path, source: str) -> Target:
-    where = f"targets[{index}]"
+    """The target at `index`; its errors name it by name once that is valid, else by position."""
     if not isinstance(raw, dict):
-        raise TargetsConfigError(source, where, "must be a mapping with name, type, connection")
-    unknown = sorted(set(raw) - _KEYS)
-    if unknown:
-        raise TargetsConfigError(
-            source,
-            f"{where}.{unknown[0]}",
-            f"is not a key of a target ({', '.join(sorted(_KEYS))})",
-        )
-    name = raw.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise TargetsConfigError(
-            source, f"{where}.name", f"must be lower-case letters, digits and _ (got {name!r})"
-        )
-    where = f"target {name!r}:"
-    kind = raw.get("type")
-    types = known_target_types()
-    if kind not in types:
-        raise TargetsConfigError(
-            source, f"{where} type", f"must be one of {', '.join(types)} (got {kind!r})"
-        )
-    strings = {}
-    defaults = {"connection": None, "akeneo_connection": "akeneo_default", "owner": "pimflow"}
-    for key, default in defaults.items():
-        value = raw.get(key, default)
-        if not isinstance(value, str) or not value.strip():
-            raise TargetsConfigError(
-                source, f"{where} {key}", f"must be a non-empty string (got {value!r})"
-            )
-        strings[key] = value.strip()
-    schedule = raw.get("schedule", "@hourly")
-    if schedule is not None:
-        if not isinstance(schedule, str) or not schedule.strip():
-            raise TargetsConfigError(
-                source,
-                f"{where} schedule",
-                f"must be a cron expression, a preset like @hourly, or null (got {schedule!r})",
-            )
-        schedule = schedule.strip()
-        _check_cron(schedule, source, f"{where} schedule")
-    reconcile_at = raw.get("reconcile_at")
-    if reconcile_at is not None:
-        if not isinstance(reconcile_at, str) or not _TIME_OF_DAY.match(reconcile_at):
-            raise TargetsConfigError(
-                source, f"{where} reconcile_at", f"must be a UTC time HH:MM (got {reconcile_at!r})"
-            )
-        if schedule is None:
-            raise TargetsConfigError(
-                source,
-                f"{where} reconcile_at",
-                "needs a schedule (the runs it turns into reconciles)",
-            )
-    mapping = raw.get("mapping")
-    if mapping is not None:
-        if not isinstance(mapping, str) or not mapping.strip():
-            raise TargetsConfigError(
-                source, f"{where} mapping", f"must be a file path (got {mapping!r})"
-            )
-        path = Path(mapping)
-        mapping = str(path if path.is_absolute() else base / path)
-    params = raw.get("params") or {}
-    if not isinstance(params, dict):
-        raise TargetsConfigError(source, f"{where} params", "must be a mapping of param → default")
-    for key in params:
-        if key not in PRESETTABLE_PARAMS:
-            raise TargetsConfigError(
-                source,
-                f"{where} params.{key}",
-                f"cannot be preset (presettable: {', '.join(sorted(PRESETTABLE_PARAMS))})",
-            )
-    return Target(
-        name=name,
-        type=kind,
-        connection=strings["connection"],
-        akeneo_connection=strings["akeneo_connection"],
-        mapping=mapping,
-        schedule=schedule,
-        reconcile_at=reconcile_at,
-        owner=strings["owner"],
-        params=dict(params),
-    )
+        raise ConfigError(source, "", "must be a mapping with name, type, connection", target=index)
+    try:
+        return Target.model_validate(raw, context={"base": base})
+    except ValidationError as exc:
+        key, reason = describe(exc)
+        field = key.split(".")[0].split("[")[0]
+        named = field in Target.model_fields and field != "name"
+        target = raw["name"] if named else index
+        raise ConfigError(source, key, reason, target=target) from None
 
 
-def _check_cron(expression: str, source: str, where: str) -> None:
+def _check_cron(expression: str) -> None:
     from croniter import croniter
 
     presets = {"@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually", "@midnight"}
     if expression in presets:
         return
     if not croniter.is_valid(expression):
-        raise TargetsConfigError(
-            source, where, f"is not a valid cron expression (got {expression!r})"
-        )
+        raise Invalid(f"is not a valid cron expression (got {expression!r})")
 
 
 def parse_targets(raw: Any, source: str = "targets", base: Path | None = None) -> list[Target]:
     if not isinstance(raw, dict) or not isinstance(raw.get("targets"), list) or not raw["targets"]:
-        raise TargetsConfigError(source, "targets", "must be a non-empty list of targets")
+        raise ConfigError(source, "targets", "must be a non-empty list of targets")
     targets = [
         _target(item, i, base or Path.cwd(), source) for i, item in enumerate(raw["targets"])
     ]
@@ -206,15 +220,16 @@ def parse_targets(raw: Any, source: str = "targets", base: Path | None = None) -
     seen_shops: dict[str, str] = {}  # shop connection → the target writing it
     for target in targets:
         if target.name in seen_names:
-            raise TargetsConfigError(source, f"target {target.name!r}:", "is configured twice")
+            raise ConfigError(source, "", "is configured twice", target=target.name)
         seen_names.add(target.name)
         other = seen_shops.get(target.connection)
         if other:
             # Two DAGs writing one shop would race (max_active_runs holds per DAG only).
-            raise TargetsConfigError(
+            raise ConfigError(
                 source,
-                f"target {target.name!r}: connection",
+                "connection",
                 f"{target.connection!r} is already the shop of target {other!r}",
+                target=target.name,
             )
         seen_shops[target.connection] = target.name
     return targets
@@ -223,7 +238,7 @@ def parse_targets(raw: Any, source: str = "targets", base: Path | None = None) -
 def load_targets(path: str | os.PathLike[str] | None = None) -> list[Target]:
     """The targets from `path`, else $PIMFLOW_TARGETS, else the packaged default."""
     chosen = Path(path or os.environ.get(ENV_VAR) or DEFAULT_FILE)
-    data = read_yaml(chosen, TargetsConfigError)
+    data = read_yaml(chosen)
     return parse_targets(data, str(chosen), chosen.parent)
 
 
@@ -233,18 +248,12 @@ def target_named(name: str, path: str | os.PathLike[str] | None = None) -> Targe
         if target.name == name:
             return target
     known = ", ".join(t.name for t in targets)
-    raise TargetsConfigError(
+    raise ConfigError(
         str(path or os.environ.get(ENV_VAR) or DEFAULT_FILE),
-        f"target {name!r}",
+        "",
         f"is not configured (configured: {known})",
+        target=name,
     )
-
-
-def known_target_types() -> tuple[str, ...]:
-    """The types a target may have: those registered (pimflow/targets/registry.py)."""
-    from pimflow.targets.registry import target_types
-
-    return tuple(target_types())
 
 
 def load_target_mapping(target: Target) -> Any:
