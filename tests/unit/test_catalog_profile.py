@@ -52,3 +52,18 @@ def test_an_attribute_of_the_wrong_type_is_refused_naming_those_that_fit():
     )
     assert PROFILE.check_attribute("retail_price", {"pim_catalog_price_collection"}) is None
     assert PROFILE.check_attribute("title") is None
+
+
+def test_an_empty_label_takes_the_first_locale_that_has_one_and_is_listed():
+    import pytest
+
+    from pimflow.akeneo.profile import NoLabel, labels_with_fallback
+
+    labels, missing = labels_with_fallback(
+        {"en_US": "Torch", "de_DE": "  ", "fr_FR": None}, ["de_DE", "en_US", "fr_FR"]
+    )
+    assert labels == {"de_DE": "Torch", "en_US": "Torch", "fr_FR": "Torch"}
+    assert missing == ["de_DE", "fr_FR"]
+    assert labels_with_fallback({"en_US": " Lamp "}, ["en_US"]) == ({"en_US": "Lamp"}, [])
+    with pytest.raises(NoLabel):
+        labels_with_fallback({"en_US": " ", "de_DE": ""}, ["en_US", "de_DE"])

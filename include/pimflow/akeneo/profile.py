@@ -125,3 +125,30 @@ def _listing(codes: list[str], limit: int = 8) -> str:
         return ""
     shown = ", ".join(codes[:limit]) + (" …" if len(codes) > limit else "")
     return f" (attributes of that kind: {shown})"
+
+
+class NoLabel(ValueError):
+    """A product or model whose label attribute is empty in every locale of the run."""
+
+
+def labels_with_fallback(
+    by_locale: Mapping[str, Any], locales: Iterable[str]
+) -> tuple[dict[str, str], list[str]]:
+    """The label for each of `locales`, and the locales that had none of their own.
+
+    The one rule of both targets for an empty label (None, "" or only spaces): the locale
+    gets the label of the first of `locales` (the run's order, the channel's) that has
+    one, and is listed so that the report warns about it per product and locale. With no
+    label in any locale, NoLabel: the product is refused, never named by its identifier
+    behind the user's back."""
+    ordered = list(locales)
+    own = {
+        locale: str(by_locale[locale]).strip()
+        for locale in ordered
+        if by_locale.get(locale) is not None and str(by_locale[locale]).strip()
+    }
+    if not own:
+        raise NoLabel("no label in any locale")
+    first = next(own[locale] for locale in ordered if locale in own)
+    missing = [locale for locale in ordered if locale not in own]
+    return {locale: own.get(locale, first) for locale in ordered}, missing
