@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pimflow.targets.base import ShopTarget, Stage, StageContext
+from pimflow.targets.base import MappingCheck, MappingProblem, ShopTarget, Stage, StageContext
 
 # Like any target module, this one imports Airflow (and what imports it) only where used.
 
@@ -69,7 +69,21 @@ class JsonShopTarget(ShopTarget):
     dag_doc = "2. **jsonshop**: every product's name into one JSON file.\n"
 
     def load_mapping(self, path: str | None) -> dict[str, str]:
-        return {"name_attribute": "name"}
+        """`name_attribute: <code>` in a YAML file; `name` by default."""
+        import yaml
+
+        return {
+            "name_attribute": "name",
+            **(yaml.safe_load(Path(path).read_text()) if path else {}),
+        }
+
+    def check_mapping(self, mapping: dict[str, str], source: str, profile: Any) -> MappingCheck:
+        code = mapping["name_attribute"]
+        check = MappingCheck(source, resolved={"name": code})
+        reason = profile.check_attribute(code, {"pim_catalog_text", "pim_catalog_textarea"})
+        if reason:
+            check.problems.append(MappingProblem("name_attribute", code, reason))
+        return check
 
     def stages(self) -> tuple[Stage, ...]:
         return (Stage("products", write_products, needs=("akeneo.products",)),)

@@ -16,6 +16,7 @@ from pimflow.targets import registry
 from pimflow_sandbox.cli import create_app
 from pimflow_sandbox.server import SandboxServer
 from tests.e2e.sandbox_clients import AkeneoReader
+from tests.stranger.catalog import write_catalog
 
 REPO = Path(__file__).resolve().parents[2]
 REGISTRATION = Path(__file__).with_name("registration")
@@ -114,5 +115,49 @@ def test_a_dag_of_the_example_target_syncs_the_catalog_and_then_writes_nothing(
         assert again["run_id"] != report["run_id"]
         assert again["counts"]["product"]["unchanged"] == len(shop)
         assert again["counts"]["product"]["created"] == again["counts"]["product"]["updated"] == 0
+    finally:
+        akeneo.stop()
+
+
+def test_check_against_akeneo_prints_what_each_field_comes_from_and_refuses_what_cannot_work(
+    registered, tmp_path, monkeypatch, capsys
+):
+    from pimflow.targets import main
+
+    akeneo = SandboxServer(create_app("akeneo", catalog="empty", seed=1)).start()
+    try:
+        write_catalog(akeneo.url)  # a catalog whose label attribute is `title`, not `name`
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_AKENEO_DEFAULT", json.dumps(run.SANDBOX_CONNECTIONS["akeneo"](akeneo.url))
+        )
+        targets = tmp_path / "targets.yaml"
+        targets.write_text(
+            yaml.safe_dump({"targets": [{"name": "files", "type": "jsonshop", "connection": "js"}]})
+        )
+        monkeypatch.setenv("PIMFLOW_TARGETS", str(targets))
+        assert main(["check", "--against-akeneo"]) == 1
+        out = capsys.readouterr().out
+        assert "PROBLEM: name_attribute: Akeneo has no attribute 'name'" in out
+
+        (tmp_path / "mine.yaml").write_text("name_attribute: title\n")
+        targets.write_text(
+            yaml.safe_dump(
+                {
+                    "targets": [
+                        {
+                            "name": "files",
+                            "type": "jsonshop",
+                            "connection": "js",
+                            "mapping": "mine.yaml",
+                        }
+                    ]
+                }
+            )
+        )
+        assert main(["check", "--against-akeneo"]) == 0
+        out = capsys.readouterr().out
+        assert f"mapping: {tmp_path / 'mine.yaml'}" in out
+        assert "name                 ← title" in out
+        assert "PROBLEM" not in out
     finally:
         akeneo.stop()
