@@ -9,6 +9,7 @@ inside a function, or behind `if TYPE_CHECKING`, is caught as well.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PRODUCT = Path(__file__).resolve().parents[1] / "include" / "pimflow"
@@ -76,3 +77,35 @@ def test_the_checker_names_the_module_and_line_of_each_sandbox_import(tmp_path):
     clean = tmp_path / "clean.py"
     clean.write_text("from pimflow.media_server import MediaServer\nimport pimflow.akeneo\n")
     assert sandbox_imports(clean) == []
+
+
+# The core never names a target: only a target's own package, and the default targets
+# file that lists pimflow's two, say `shopware6` or `cscart`.
+TARGET_WORDS = re.compile(r"\b(shopware6|cscart)\b")
+TARGET_PACKAGES = ("shopware6", "cscart")
+DEFAULT_FILES = ("targets/default_targets.yaml",)
+
+
+def target_names_in_core(root: Path) -> list[str]:
+    found = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if not path.is_file() or path.suffix not in (".py", ".yaml", ".html", ".json"):
+            continue
+        if relative.split("/")[0] in TARGET_PACKAGES or relative in DEFAULT_FILES:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if TARGET_WORDS.search(line):
+                found.append(f"{relative}:{number}: {line.strip()}")
+    return found
+
+
+def test_no_core_module_names_a_target():
+    assert target_names_in_core(PRODUCT) == []
+
+
+def test_the_target_name_check_finds_a_target_named_in_the_core(tmp_path):
+    (tmp_path / "shopware6").mkdir()
+    (tmp_path / "shopware6" / "hook.py").write_text("NAME = 'shopware6'\n")
+    (tmp_path / "dags.py").write_text("if kind == 'cscart':\n    pass\n")
+    assert target_names_in_core(tmp_path) == ["dags.py:1: if kind == 'cscart':"]

@@ -1,6 +1,6 @@
 """The interface a shop target implements: everything the core needs to know about a shop.
 
-A target is one package (pimflow.shopware6, pimflow.cscart, or a third party's) with one
+A target is one package (pimflow's own two, or a third party's) with one
 `ShopTarget` subclass, registered under the entry-point group `pimflow.targets`
 (pimflow/targets/registry.py). The DAG builder, the stage runner, the provider's
 connection types, `make demo`/`make sync` and `make up` loop over the registered targets

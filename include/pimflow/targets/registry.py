@@ -3,7 +3,7 @@
 A target package registers its `ShopTarget` subclass in its distribution's metadata:
 
     [project.entry-points."pimflow.targets"]
-    shopware6 = "pimflow.shopware6.target:Shopware6Target"
+    magento2 = "pimflow_magento2.target:Magento2Target"
 
 pimflow's own two targets are registered by pimflow's pyproject.toml, a third party's by
 its own; the core only ever asks this module. Loading a target imports its `target`
