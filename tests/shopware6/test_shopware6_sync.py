@@ -50,16 +50,6 @@ class Shop(ShopwareReader):
     def sync_calls(self) -> int:
         return self.stats()["calls"].get("POST /api/_action/sync", 0)
 
-    def writes(self) -> dict[str, int]:
-        """Calls that change the catalog, by route (searches and tokens are not)."""
-        return {
-            route: n
-            for route, n in self.stats()["calls"].items()
-            if route.split(" ")[0] in ("POST", "PATCH", "PUT", "DELETE")
-            and "/api/search" not in route
-            and "/oauth/token" not in route
-        }
-
 
 def akeneo_state(url: str) -> tuple[AkeneoReader, dict, dict]:
     reader = AkeneoReader(url)
