@@ -3,9 +3,8 @@
 - **The hook's recorder** (`record`). Every call a hook makes goes through its `request`
   (PimflowHttpHook.request: `send`, `sync`, `search`, paging all end there), so that one
   method is intercepted. A call the target calls a read (`ShopTarget.read_request`: GET and
-  HEAD by default, Shopware's POST searches too) goes to the shop, so id maps are rebuilt
-  and what the shop lacks is noticed as in a real run; so does a call made without the
-  connection's credentials (a token request: it changes no catalog). Any other call never
+  HEAD by default; Shopware's POST searches and token request too) goes to the shop, so id
+  maps are rebuilt and what the shop lacks is noticed as in a real run. Any other call never
   leaves the process: it is counted by route (the stage's `would_write`) and answered by
   the target's `Responder` (`ShopTarget.dry_run_responder`): 200 with an empty JSON body by
   default, enough for a target that checks only the status (Shopware's sync and media
@@ -140,8 +139,6 @@ class Recorder:
 
     def request(self, method: str, path_or_url: str, **options: Any) -> Any:
         call = Call(method.upper(), path_or_url, options)
-        if not options.get("authenticated", True):  # a token request: no catalog change
-            return self.shop(call)
         if self._read_request(call.method, urlsplit(path_or_url).path or path_or_url):
             return self._answer(call, self.responder.read(call, self.shop))
         with self._lock:

@@ -80,7 +80,7 @@ def test_the_targets_read_request_decides_what_is_a_read():
     hook.request("POST", "/api/search/product", json={"limit": 1})
     hook.request("POST", "/api/search-ids/media", json={"ids": []})
     hook.request("POST", "/api/_action/sync", json={"upsert": {}})
-    # A token request is made without credentials: no catalog change, it must pass.
+    # The token request changes no catalog: Shopware calls it a read, so it is sent.
     hook.request("POST", "/api/oauth/token", json={"client_secret": "s"}, authenticated=False)
     assert [p for _, p, _ in hook.sent] == [
         "/api/search/product",
@@ -92,6 +92,7 @@ def test_the_targets_read_request_decides_what_is_a_read():
     plain = FakeHook()
     record(plain, Target().read_request)
     plain.request("POST", "/api/search/product")
+    plain.request("POST", "/api/oauth/token", authenticated=False)  # the target did not say
     assert plain.sent == []
 
 
