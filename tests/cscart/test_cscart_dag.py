@@ -1,17 +1,22 @@
 """One run of the DAG akeneo_to_cscart through the airflow CLI brings the demo catalog into
-the CS-Cart sandbox: checked item by item through both sandboxes' own APIs. Then the upload
-stages run again on that run's staged data and state store: they write nothing."""
+the CS-Cart sandbox: checked item by item through both sandboxes' own APIs. A dry run before
+it writes nothing (the shop's stats, the state store's file byte for byte) and counts what
+the real run then does. Then the upload stages run again on that run's staged data and
+state store: they write nothing."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 from airflow.sdk import ObjectStoragePath
 
 from pimflow.cscart.bench import upload_catalog
+from pimflow.state import StateStore
 from tests.cscart.expectations import FEATURES, AkeneoCatalog, check_shop
 from tests.cscart.shop_reader import API_KEY, ShopReader
+from tests.e2e.state_file import fingerprint, rows
 
 pytestmark = pytest.mark.e2e
 
@@ -20,10 +25,21 @@ def test_a_dag_run_syncs_the_catalog_and_a_second_pass_writes_nothing(
     cscart_sandboxes, run_cscart_dag, cscart_home, pimflow_env
 ):
     shop = ShopReader(cscart_sandboxes["cscart"].url)
-    # A dry run first: what would be written, counted; nothing written.
+    state_file = cscart_home / "state.sqlite"
+    StateStore(state_file).close()  # an empty store, so the dry run has one to keep as is
+    before = fingerprint(state_file)
+    # A dry run first: what would be written, counted; nothing written, nowhere.
     code, dry = run_cscart_dag({"dry_run": True})
     assert code == 0 and dry["status"] == "success", dry and dry.get("failed_stages")
     assert shop.writes() == {}
+    assert fingerprint(state_file) == before  # the extraction's media manifest included
+    would_write: Counter[str] = Counter()
+    for name, stage in dry["stages"].items():
+        if name.startswith("cscart."):
+            assert stage["dry_run"] is True, name
+            would_write.update(stage["would_write"])
+    snapshots = list(cscart_home.rglob("dry_run/*.json"))
+    assert snapshots and all(API_KEY not in path.read_text() for path in snapshots)
     shop.reset_stats()
 
     code, report = run_cscart_dag()
@@ -48,6 +64,10 @@ def test_a_dag_run_syncs_the_catalog_and_a_second_pass_writes_nothing(
     assert counts["image"]["created"] == with_images > 0
     for entity in ("product", "category", "feature", "variation_group", "image"):
         assert dry["counts"][entity]["created"] == counts[entity]["created"], entity
+    # Every count, and call for call what the dry run said the real run would send.
+    assert dry["counts"] == counts
+    assert shop.writes() == dict(would_write)
+    assert rows(state_file) > 0
 
     # Secrets stay out of the report and the log.
     assert API_KEY not in json.dumps(report)

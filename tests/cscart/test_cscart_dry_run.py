@@ -4,7 +4,8 @@ The stages are called directly (as the DAG's tasks call them, each with its own 
 catalog staged from the sandbox Akeneo, against a sandbox CS-Cart that starts empty. What
 the shop received is read from its `/_sandbox/stats` and its API with a plain client, and
 the state store from its SQLite file, never through the code under test. The tests build
-on each other in file order, on one shop. Unit tests of the two stand-ins come last.
+on each other in file order, on one shop. Unit tests of CS-Cart's answers to a dry run
+(cscart/responder.py, behind the core's recorder) and of the store's overlay come last.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import pytest
 import requests
 
 from pimflow.cscart.bench import stage_catalog, upload_catalog
-from pimflow.cscart.dry_run import DryRunHook, DryRunStore, DryRunViolation, dry_run_session
+from pimflow.cscart.hook import CsCartHook
+from pimflow.cscart.target import CsCartTarget
+from pimflow.dry_run import DryRun, DryRunViolation, OverlayStore, local_response, record
 from pimflow.hooks.base import ApiError
 from pimflow.state import StateStore
 from pimflow_sandbox.server import SandboxServer
@@ -221,7 +224,8 @@ def test_removals_and_products_gone_from_the_shop_are_counted_as_a_real_run_does
 
 def test_a_new_option_and_a_new_category_used_by_a_product_count_as_a_real_run_does(world):
     """The feature's new variant and the new category get placeholder ids in the dry run's
-    products stage (which replays the earlier stages), so the product counts as updated."""
+    earlier stages, which the products stage reads from their snapshots, so the product
+    counts as updated."""
     catalog = AkeneoCatalog(world.akeneo.url)
     item = next(
         i
@@ -270,46 +274,41 @@ def test_a_new_option_and_a_new_category_used_by_a_product_count_as_a_real_run_d
     assert len(product["category_ids"]) == len(item["categories"]) + 1
 
 
-# -- the stand-ins, without servers ------------------------------------------------------------
+# -- CS-Cart's answers, without servers ------------------------------------------------------
 
 
-class FakeHook:
-    """The CsCartHook calls the stand-in may make, recorded; the shop has product 7 only."""
-
-    base = "http://shop.invalid"
-    max_concurrency = 2
+class FakeHook(CsCartHook):
+    """A CsCartHook whose shop has product 7 and feature 5 only; every call that reaches
+    it is recorded (the real `send` and `iter_pages`, on top of a fake `request`)."""
 
     def __init__(self) -> None:
+        super().__init__("cscart_fake")
         self.sent: list[tuple[str, str]] = []
 
-    def api(self, resource: str) -> str:
-        return f"/api/{resource}"
+    @property
+    def extras(self) -> dict[str, Any]:
+        return {}
 
-    def url(self, path: str) -> str:
-        return self.base + path
+    def url(self, path_or_url: str) -> str:
+        return "http://shop.invalid" + path_or_url
 
-    def send(self, method, resource, body=None, params=None, ok_statuses=()):  # noqa: ANN001, ANN201
-        self.sent.append((method, resource))
+    def request(self, method, path_or_url, *, params=None, ok_statuses=(), **_):  # noqa: ANN001, ANN003, ANN201
+        self.sent.append((method, path_or_url))
         assert method == "GET", "a write reached the shop"
-        if resource == "products/7":
-            return 200, {"product_id": "7"}
-        if resource == "features/5":
+        if path_or_url == "/api/products/7":
+            return local_response(200, {"product_id": "7"})
+        if path_or_url == "/api/features/5":
             lang = (params or {}).get("lang_code")
-            return 200, {
-                "feature_id": "5",
-                "variants": {"50": {"variant_id": "50", "variant": lang}},
-            }
+            body = {"feature_id": "5", "variants": {"50": {"variant_id": "50", "variant": lang}}}
+            return local_response(200, body)
         if 404 in ok_statuses:
-            return 404, {"message": "Not Found"}
-        raise ApiError(method, self.url(self.api(resource)), 404, {"message": "Not Found"})
-
-    def request(self, method, path, **kwargs):  # noqa: ANN001, ANN003, ANN201
-        raise AssertionError("the stand-in must not call request for this")
+            return local_response(404, {"message": "Not Found"})
+        raise ApiError(method, self.url(path_or_url), 404, {"message": "Not Found"})
 
 
-def test_the_hook_stand_in_answers_writes_itself_with_placeholders():
-    real = FakeHook()
-    hook = DryRunHook(real)
+def test_the_cscart_responder_answers_writes_itself_with_placeholders():
+    hook = FakeHook()
+    recorder = record(hook, CsCartTarget().read_request, CsCartTarget().dry_run_responder(hook))
     _, answer = hook.send("POST", "categories", {"category": "Shoes", "parent_id": 0})
     category_id = answer["category_id"]
     assert category_id < 0
@@ -341,15 +340,13 @@ def test_the_hook_stand_in_answers_writes_itself_with_placeholders():
     assert hook.send("DELETE", "products/8", ok_statuses=(404,))[0] == 404
     assert hook.send("DELETE", "products/7", ok_statuses=(404,))[0] == 204
     assert hook.send("PUT", "products/7", {"status": "D"}, ok_statuses=(404,))[0] == 404
-    assert all(method == "GET" for method, _ in real.sent)
-    assert real.sent.count(("GET", "products/7")) == 1
+    assert all(method == "GET" for method, _ in hook.sent)
+    assert hook.sent.count(("GET", "/api/products/7")) == 1
     with pytest.raises(DryRunViolation):
         hook.send("GET", f"categories/{category_id}")
     with pytest.raises(DryRunViolation):
-        hook.request("POST", "/api/products")
-    with pytest.raises(DryRunViolation):
         hook.run  # noqa: B018 - HttpHook's own way to send
-    assert hook.would_write() == {
+    assert recorder.would_write() == {
         "DELETE /api/products/{id}": 2,
         "POST /api/categories": 2,
         "POST /api/features": 1,
@@ -357,6 +354,31 @@ def test_the_hook_stand_in_answers_writes_itself_with_placeholders():
         "PUT /api/features/{id}": 1,
         "PUT /api/products/{id}": 4,
     }
+    # `request`, the one way out, is the recorder's: a write there never reaches the shop.
+    created = hook.request("POST", "/api/products", json={"product": "x"}).json()
+    assert created["product_id"] < 0 and hook.sent[-1][0] == "GET"
+    assert recorder.would_write()["POST /api/products"] == 1
+
+
+def test_the_cscart_responder_hands_its_placeholders_to_the_next_task(tmp_path):
+    """What the features task created is there for the products task (another process):
+    its variants read back, its placeholders not given again."""
+    target = CsCartTarget()
+    first = DryRun(tmp_path, "features")
+    first.record(features_hook := FakeHook(), target)
+    _, created = features_hook.send(
+        "POST", "features", {"variants": [{"variant": "red"}], "lang_code": "en"}
+    )
+    first.save()
+
+    second = DryRun(tmp_path, "products", upstream=["features"])
+    second.record(products_hook := FakeHook(), target)
+    _, body = products_hook.send("GET", f"features/{created['feature_id']}")
+    assert [v["variant"] for v in body["variants"].values()] == ["red"]
+    (variant,) = body["variants"]
+    _, product = products_hook.send("POST", "products", {"product": "Shirt"})
+    assert product["product_id"] < min(created["feature_id"], int(variant))
+    assert products_hook.sent == []  # nothing asked of the shop, nothing sent
 
 
 def test_the_store_stand_in_keeps_writes_in_memory_only(tmp_path):
@@ -364,24 +386,24 @@ def test_the_store_stand_in_keeps_writes_in_memory_only(tmp_path):
     try:
         real.save("t", "product", {"a": "1", "b": "2"})
         real.save_remote_ids("t", "product", {"a": "10", "b": "20"})
-        with dry_run_session(FakeHook(), real) as (_, store):
-            assert isinstance(store, DryRunStore)
-            store.save("t", "product", {"b": "changed", "c": "3"})
-            store.save_remote_ids("t", "product", {"c": "-1"})
-            store.forget_remote_ids("t", "product", ["a"])
-            store.forget_keys("t", "product", ["a"])
-            store.save_relations("t", "product", {"c": {"category": ["x"]}})
-            assert store.hashes("t", "product", ["a", "b", "c"]) == {"b": "changed", "c": "3"}
-            assert store.keys("t", "product") == {"b", "c"}
-            assert store.remote_ids("t", "product") == {"b": "20", "c": "-1"}
-            assert store.remote_ids("t", "product", ["a", "c"]) == {"c": "-1"}
-            assert store.relations("t", "product", ["c"]) == {"c": {"category": ["x"]}}
-            store.forget("t", "product")
-            assert store.hashes("t", "product", ["a", "b", "c"]) == {}
-            store.set_watermark("dag", "2024")
-            assert store.watermark("dag") == "2024"
-            with pytest.raises(AttributeError):
-                store.execute  # noqa: B018 - nothing but the StateStore calls
+        store = DryRun(tmp_path, "task").overlay(real)
+        assert isinstance(store, OverlayStore)
+        store.save("t", "product", {"b": "changed", "c": "3"})
+        store.save_remote_ids("t", "product", {"c": "-1"})
+        store.forget_remote_ids("t", "product", ["a"])
+        store.forget_keys("t", "product", ["a"])
+        store.save_relations("t", "product", {"c": {"category": ["x"]}})
+        assert store.hashes("t", "product", ["a", "b", "c"]) == {"b": "changed", "c": "3"}
+        assert store.keys("t", "product") == {"b", "c"}
+        assert store.remote_ids("t", "product") == {"b": "20", "c": "-1"}
+        assert store.remote_ids("t", "product", ["a", "c"]) == {"c": "-1"}
+        assert store.relations("t", "product", ["c"]) == {"c": {"category": ["x"]}}
+        store.forget("t", "product")
+        assert store.hashes("t", "product", ["a", "b", "c"]) == {}
+        store.set_watermark("dag", "2024")
+        assert store.watermark("dag") == "2024"
+        with pytest.raises(AttributeError):
+            store.execute  # noqa: B018 - nothing but the StateStore calls
         assert real.hashes("t", "product", ["a", "b", "c"]) == {"a": "1", "b": "2"}
         assert real.remote_ids("t", "product") == {"a": "10", "b": "20"}
         assert real.relations("t", "product", ["c"]) == {}

@@ -48,4 +48,5 @@ def run_dag(sandboxes, tmp_path_factory) -> DagRunner:
         report = run._report_since(run.dag_id_of(target, env), env, 0)
         return code, report
 
+    runner.home = home  # where the run's state store and staged data are
     return runner

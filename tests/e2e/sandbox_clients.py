@@ -75,3 +75,14 @@ class ShopwareReader:
 
     def stats(self) -> dict[str, Any]:
         return requests.get(f"{self.url}/_sandbox/stats", timeout=10).json()
+
+    def writes(self) -> dict[str, int]:
+        """Calls that change the catalog, by route, since the server started (searches
+        and tokens are POSTs that do not)."""
+        return {
+            route: n
+            for route, n in self.stats()["calls"].items()
+            if route.split(" ")[0] in ("POST", "PATCH", "PUT", "DELETE")
+            and "/api/search" not in route
+            and "/oauth/token" not in route
+        }

@@ -7,7 +7,7 @@ that folder is on the Python path, the way an installed target package would be.
 
 from __future__ import annotations
 
-import json
+import json as _json
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,9 @@ from pimflow.targets.base import MappingCheck, MappingProblem, ShopTarget, Stage
 
 
 class JsonShopHook:
-    """Reads and writes the shop file; counts its calls like the real hooks."""
+    """Reads and writes the shop file, one `request(method, path)` per call as the HTTP
+    hooks have it (so the core's dry run records its writes: no dry-run code here); counts
+    its calls like the real hooks."""
 
     def __init__(self, conn_id: str) -> None:
         from airflow.sdk import BaseHook
@@ -25,13 +27,25 @@ class JsonShopHook:
         self.path = Path(BaseHook.get_connection(conn_id).host)
         self.total_calls = 0
 
-    def read(self) -> dict[str, str]:
+    def request(self, method: str, path: str, *, json: Any = None, **_: Any) -> Any:
+        """`GET /products` (the file's products) or `PUT /products` (the file's new content),
+        answered like an HTTP response."""
+        from pimflow.dry_run import local_response
+
         self.total_calls += 1
-        return json.loads(self.path.read_text()) if self.path.exists() else {}
+        if (method, path) == ("GET", "/products"):
+            text = self.path.read_text() if self.path.exists() else "{}"
+            return local_response(200, _json.loads(text))
+        if (method, path) == ("PUT", "/products"):
+            self.path.write_text(_json.dumps(json, sort_keys=True))
+            return local_response(200, {})
+        return local_response(404, {"message": f"no {method} {path}"})
+
+    def read(self) -> dict[str, str]:
+        return self.request("GET", "/products").json()
 
     def write(self, products: dict[str, str]) -> None:
-        self.total_calls += 1
-        self.path.write_text(json.dumps(products, sort_keys=True))
+        self.request("PUT", "/products", json=products)
 
 
 def write_products(context: StageContext) -> dict[str, Any]:

@@ -12,10 +12,12 @@ import pytest
 import yaml
 
 from pimflow import run
+from pimflow.state import StateStore
 from pimflow.targets import registry
 from pimflow_sandbox.cli import create_app
 from pimflow_sandbox.server import SandboxServer
 from tests.e2e.sandbox_clients import AkeneoReader
+from tests.e2e.state_file import fingerprint, rows
 from tests.stranger.catalog import write_catalog
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,7 +66,7 @@ def test_without_its_entry_point_the_type_is_unknown(tmp_path):
 
 
 @pytest.mark.e2e
-def test_a_dag_of_the_example_target_syncs_the_catalog_and_then_writes_nothing(
+def test_a_dag_of_the_example_target_dry_runs_syncs_the_catalog_and_then_writes_nothing(
     registered, tmp_path
 ):
     akeneo = SandboxServer(create_app("akeneo", catalog="demo", seed=42)).start()
@@ -99,15 +101,31 @@ def test_a_dag_of_the_example_target_syncs_the_catalog_and_then_writes_nothing(
         )
         log_file = tmp_path / "airflow.log"
         run.migrate(env, log_file)
+        state_file = tmp_path / "home" / "state.sqlite"
+        StateStore(state_file).close()  # an empty store, so the dry run has one to keep as is
+        before = fingerprint(state_file)
+
+        # A dry run: the core's recorder (the target has no dry-run code) keeps the write.
+        code = run.run_dag("files", {"dry_run": True}, env, log_file)
+        dry = run._report_since("akeneo_to_files", env, 0)
+        assert code == 0, log_file.read_text()[-3000:]
+        assert not shop_file.exists()
+        assert fingerprint(state_file) == before
+        source = AkeneoReader(akeneo.url).products(scope="ecommerce")
+        assert dry["counts"]["product"]["created"] == len(source) > 0
+        stage = dry["stages"]["jsonshop.products"]
+        assert stage["dry_run"] is True and stage["would_write"] == {"PUT /products": 1}
+        assert dry["calls"]["target"] == 1  # the read; the write was not made
 
         code = run.run_dag("files", {}, env, log_file)
         report = run._report_since("akeneo_to_files", env, 0)
         assert code == 0, log_file.read_text()[-3000:]
         shop = json.loads(shop_file.read_text())
-        source = AkeneoReader(akeneo.url).products(scope="ecommerce")
         assert len(shop) == len(source) == report["read"]["products"] > 0
         assert report["counts"]["product"]["created"] == len(shop)
+        assert report["counts"] == dry["counts"]
         assert report["calls"]["target"] == 2  # one read, one write
+        assert rows(state_file) > 0
 
         code = run.run_dag("files", {"mode": "full"}, env, log_file)
         again = run._report_since("akeneo_to_files", env, 0)

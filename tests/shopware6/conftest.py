@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from pimflow import config
+from pimflow.dry_run import DryRun
 from pimflow.run import SANDBOX_CONNECTIONS
 from pimflow.shopware6.config import Shopware6Mapping, load_mapping
 from pimflow.shopware6.hook import Shopware6Hook
+from pimflow.shopware6.target import Shopware6Target
 from pimflow.shopware6.upload import Shopware6Upload
 from pimflow.state import StateStore
 from pimflow_sandbox.cli import create_app
@@ -46,25 +48,35 @@ def sync(akeneo, shop) -> Callable[..., dict[str, Any]]:  # noqa: F811
         runs["n"] += 1
         staged = stage_everything(run=f"run{runs['n']}", source=source)
         store = StateStore(config.state_db_path())
-        hook = Shopware6Hook()
-        result: dict[str, Any] = {"counts": {}, "errors": [], "sync_calls": 0}
+        result: dict[str, Any] = {"counts": {}, "errors": [], "sync_calls": 0, "would_write": {}}
         try:
             for stage in STAGES:
+                # Each stage with its own hook, and in a dry run on the core's stand-ins,
+                # as the stage runner gives them (pimflow/dry_run.py).
+                hook, stage_store = Shopware6Hook(), store
+                session = DryRun(staged.folder, stage, STAGES[: STAGES.index(stage)])
+                if dry_run:
+                    stage_store = session.overlay(store)
+                    session.record(hook, Shopware6Target())
                 upload = Shopware6Upload(
                     hook,
-                    store,
+                    stage_store,
                     staged.folder,
                     mapping or load_mapping(),
-                    dry_run=dry_run,
                     full_read=full_read,
                 )
                 summary = getattr(upload, stage)()
+                if dry_run:
+                    session.save()  # not close(): the real store serves every stage
+                    for route, n in session.would_write().items():
+                        result["would_write"][route] = result["would_write"].get(route, 0) + n
                 for entity, counts in summary["counts"].items():
                     bucket = result["counts"].setdefault(entity, {})
                     for key, value in counts.items():
                         bucket[key] = bucket.get(key, 0) + value
                 result["errors"] += summary["errors"]
                 result["sync_calls"] += summary["sync_calls"]
+                hook.close()
         finally:
             store.close()
         result["staged"] = staged

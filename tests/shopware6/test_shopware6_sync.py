@@ -4,11 +4,13 @@ the shop holds what Akeneo holds, after every run, with the fewest calls."""
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from decimal import Decimal
 from typing import Any
 
 import requests
 
+from pimflow import config
 from pimflow.akeneo.datasets import PRODUCTS
 from pimflow.results import StageResult
 from pimflow.shopware6.config import with_defaults
@@ -333,13 +335,39 @@ def test_rows_shopware_refuses_are_isolated_from_their_batch(shop, tmp_path):
     store.close()
 
 
+UPLOAD_TABLES = ("payload_hash", "id_map", "relations", "watermark")
+
+
+def _upload_state() -> dict[str, list[tuple]]:
+    """What the upload keeps in the state store, read from its file (the extraction's media
+    manifest, written by the staging these tests do directly, left out)."""
+    path = config.state_db_path()
+    if not path.exists():
+        return {}
+    with sqlite3.connect(path) as db:
+        return {
+            table: sorted(db.execute(f"SELECT * FROM {table}").fetchall())
+            for table in UPLOAD_TABLES
+        }
+
+
 def test_a_dry_run_counts_and_writes_nothing(akeneo, shop, sync):
     akeneo()
     client = Shop(shop.url)
+    before = _upload_state()
     dry = sync(dry_run=True)
     assert dry["counts"]["product"]["created"] > 0
     assert client.sync_calls() == 0 and client.products() == {}
     assert list(read_rows(dry["staged"].folder, PRODUCTS))
+    assert client.writes() == {}
+    # Unchanged; on a first run the staging made the file, and the upload left it empty.
+    assert _upload_state() == (before or dict.fromkeys(UPLOAD_TABLES, []))
+    # What it announced is what the real run then does, call for call.
+    real = sync()
+    assert real["errors"] == dry["errors"] == []
+    assert real["counts"] == dry["counts"]
+    assert dry["would_write"]["POST /api/_action/sync"] == real["sync_calls"]
+    assert sum(dry["would_write"].values()) == sum(client.writes().values())
 
 
 def test_a_cross_selling_to_a_product_read_by_a_later_delta_is_completed_then(akeneo, shop, sync):

@@ -89,68 +89,54 @@ def upload_catalog(
     mapping: Any = None,
     dry_run: bool = False,
 ) -> dict[str, dict[str, Any]]:
-    """Run the upload stages against `cscart_default`, each with its own hook (as the tasks
-    do); return each stage's summary with its calls and seconds."""
-    from contextlib import nullcontext
-
+    """Run the upload stages (cscart/stages.py, as the stage runner calls them) against
+    `cscart_default`, each with its own hook (as the tasks do); return each stage's summary
+    with its calls and seconds. `complete_read`: a full read, and removals done (as in a
+    reconcile). `dry_run`: each stage on the core's stand-ins, as the runner gives them
+    (pimflow/dry_run.py), each seeing what the stages before it saved in `folder`."""
     from pimflow import config
-    from pimflow.cscart.categories import sync_categories
+    from pimflow.cscart import stages as stage_functions
     from pimflow.cscart.config import load_mapping
-    from pimflow.cscart.features import sync_features
     from pimflow.cscart.hook import CsCartHook
-    from pimflow.cscart.media import media_urls
-    from pimflow.cscart.products import sync_products
-    from pimflow.cscart.removals import sync_removals
-    from pimflow.cscart.upload import load_languages, target_name
-    from pimflow.cscart.variations import sync_variations
+    from pimflow.dry_run import DryRun
     from pimflow.state import StateStore
+    from pimflow.targets.base import StageContext
+    from pimflow.targets.registry import target_type
 
     mapping = mapping or load_mapping()
+    read = {"mode": "full" if complete_read else "delta", "reconcile": complete_read}
     results: dict[str, dict[str, Any]] = {}
-    store = StateStore(config.state_db_path())
+    real_store = StateStore(config.state_db_path())
     try:
         for stage in stages:
             hook = CsCartHook("cscart_default")
+            store: Any = real_store
+            session = DryRun(folder, stage, upstream=results) if dry_run else None
+            if session is not None:
+                store = session.overlay(real_store)
+                session.record(hook, target_type("cscart"))
             started = time.perf_counter()
-            target = target_name(hook)
-            if stage in ("categories", "features", "products"):
-                languages = load_languages(hook, structure["locales"], mapping)
-            if stage == "categories":
-                result = sync_categories(
-                    hook, store, target, folder, structure, languages, mapping, dry_run=dry_run
-                )
-            elif stage == "features":
-                result = sync_features(
-                    hook, store, target, folder, languages, mapping, complete_read, dry_run=dry_run
-                )
-            elif stage == "products":
-                with nullcontext() if dry_run else media_urls() as urls:  # dry: no image sent
-                    result = sync_products(
-                        hook,
-                        store,
-                        target,
-                        folder,
-                        structure,
-                        languages,
-                        mapping,
-                        urls,
-                        dry_run=dry_run,
-                    )
-            elif stage == "removals":
-                result = sync_removals(
-                    hook, store, target, folder, structure, mapping, complete_read, dry_run=dry_run
-                )
-            else:
-                result = sync_variations(
-                    hook, store, target, folder, structure, mapping, complete_read, dry_run=dry_run
-                )
-            summary = result.as_dict(hook.total_calls)
+            context = StageContext(
+                target=None,
+                hook=hook,
+                store=store,
+                folder=folder,
+                structure={**structure, **read},
+                inputs={},
+                params={},
+                mapping=mapping,
+                dry_run=dry_run,
+            )
+            summary = getattr(stage_functions, stage)(context)
             summary["seconds"] = round(time.perf_counter() - started, 2)
             summary["by_route"] = dict(hook.calls)
+            if session is not None:
+                session.save()  # not store.close(): the real store serves every stage
+                summary.update(dry_run=True, would_write=session.would_write())
             results[stage] = summary
             hook.close()
     finally:
-        store.close()
+        real_store.close()
     return results
 
 

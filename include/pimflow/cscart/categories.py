@@ -225,17 +225,6 @@ def sync_categories(
     structure: dict[str, Any],
     languages: Languages,
     mapping: CsCartMapping,
-    *,
-    dry_run: bool = False,
 ) -> StageResult:
-    """`dry_run`: report what would be written, write nothing (pimflow.cscart.dry_run)."""
-    if dry_run:
-        from pimflow.cscart.dry_run import dry_run_session, finish
-
-        with dry_run_session(hook, store) as (dry_hook, dry_store):
-            result = sync_categories(
-                dry_hook, dry_store, target, folder, structure, languages, mapping
-            )
-            return finish(result, dry_hook)
     rows = load_category_rows(folder, structure.get("category_tree"), mapping)
     return CategorySync(hook, store, target, languages, mapping).sync(rows)

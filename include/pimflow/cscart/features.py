@@ -427,19 +427,8 @@ def sync_features(
     languages: Languages,
     mapping: CsCartMapping,
     complete_read: bool = True,
-    *,
-    dry_run: bool = False,
 ) -> StageResult:
-    """`complete_read`: a full read, whose staged records and values are all there are.
-    `dry_run`: report what would be written, write nothing (pimflow.cscart.dry_run)."""
-    if dry_run:
-        from pimflow.cscart.dry_run import dry_run_session, finish
-
-        with dry_run_session(hook, store) as (dry_hook, dry_store):
-            result = sync_features(
-                dry_hook, dry_store, target, folder, languages, mapping, complete_read
-            )
-            return finish(result, dry_hook)
+    """`complete_read`: a full read, whose staged records and values are all there are."""
     _, specs, converter = plan(folder, mapping)
     variants = variant_definitions(folder, specs, mapping, converter)
     sync = FeatureSync(hook, store, target, languages, mapping, complete_read)

@@ -53,10 +53,22 @@ class MediaUrls:
         raise RuntimeError("no way to give the shop a URL for media files")
 
 
+class PlaceholderUrls:
+    """Media URLs for a dry run: never fetched (no product is written), and only their
+    content hash enters change detection."""
+
+    def url(self, sha256: str, path: str) -> str:
+        return f"https://dry-run.invalid/media/{sha256[:2]}/{sha256}"
+
+
 @contextlib.contextmanager
-def media_urls(root: Any = None) -> Iterator[MediaUrls]:
+def media_urls(root: Any = None, dry_run: bool = False) -> Iterator[Any]:
     """The URL builder for this run's media root (an ObjectStoragePath; staging's by
-    default), starting a local MediaServer for file:// storage when no base URL is set."""
+    default), starting a local MediaServer for file:// storage when no base URL is set.
+    A dry run sends no image, so it needs no URL anyone could fetch: no server."""
+    if dry_run:
+        yield PlaceholderUrls()
+        return
     base = os.environ.get(BASE_URL_ENV)
     if base:
         yield MediaUrls(base_url=base)

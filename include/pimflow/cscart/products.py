@@ -400,34 +400,8 @@ def sync_products(
     languages: Languages,
     mapping: CsCartMapping,
     urls: Any,
-    *,
-    dry_run: bool = False,
 ) -> StageResult:
-    """Map and write every staged product (simple and variant). `dry_run`: report what
-    would be written, write nothing (pimflow.cscart.dry_run; `urls` may then be None)."""
-    if dry_run:
-        from pimflow.cscart.dry_run import (
-            PlaceholderUrls,
-            dry_run_session,
-            finish,
-            replay_upstream,
-        )
-
-        with dry_run_session(hook, store) as (dry_hook, dry_store):
-            replay_upstream(
-                "products", dry_hook, dry_store, target, folder, structure, mapping, languages
-            )
-            result = sync_products(
-                dry_hook,
-                dry_store,
-                target,
-                folder,
-                structure,
-                languages,
-                mapping,
-                PlaceholderUrls(),
-            )
-            return finish(result, dry_hook)
+    """Map and write every staged product (simple and variant)."""
     ctx, missing_features = build_context(
         hook, store, target, folder, structure, languages, mapping, urls
     )

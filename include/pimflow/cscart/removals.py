@@ -133,18 +133,7 @@ def sync_removals(
     structure: Mapping[str, Any],
     mapping: CsCartMapping,
     complete_read: bool,
-    *,
-    dry_run: bool = False,
 ) -> StageResult:
-    """`dry_run`: report what would be removed, write nothing (pimflow.cscart.dry_run)."""
-    if dry_run:
-        from pimflow.cscart.dry_run import dry_run_session, finish
-
-        with dry_run_session(hook, store) as (dry_hook, dry_store):
-            result = sync_removals(
-                dry_hook, dry_store, target, folder, structure, mapping, complete_read
-            )
-            return finish(result, dry_hook)
     removals = Removals(hook, store, target, mapping)
     if not complete_read:
         removals.result.extra["skipped"] = "not a reconcile run (only mode reconcile removes)"

@@ -4,12 +4,12 @@
     records, products, models ► features ──┴► products ─► removals ─► variations
 
 Categories need only the structure, so they are written while Akeneo's products are still
-being read. Each stage returns `{"counts", "errors", ...}` for the run report.
+being read. Each stage returns `{"counts", "errors", ...}` for the run report. A dry run is
+the runner's business (pimflow/dry_run.py, with CS-Cart's answers from cscart/responder.py).
 """
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import Any
 
 from pimflow.targets.base import StageContext
@@ -37,7 +37,6 @@ def categories(context: StageContext) -> dict[str, Any]:
         dict(context.structure),
         _languages(context),
         context.mapping,
-        dry_run=context.dry_run,
     )
     return result.as_dict(context.hook.total_calls)
 
@@ -51,7 +50,6 @@ def features(context: StageContext) -> dict[str, Any]:
         _languages(context),
         context.mapping,
         context.complete_read,
-        dry_run=context.dry_run,
     )
     return result.as_dict(context.hook.total_calls)
 
@@ -61,15 +59,13 @@ def products(context: StageContext) -> dict[str, Any]:
     from pimflow.cscart.media import media_urls
     from pimflow.cscart.products import sync_products
 
-    # A dry run sends no image, so needs no media URLs.
-    with nullcontext() if context.dry_run else media_urls() as urls:
+    with media_urls(dry_run=context.dry_run) as urls:
         result = sync_products(
             *_shop(context),
             context.structure,
             _languages(context),
             context.mapping,
             urls,
-            dry_run=context.dry_run,
         )
     return result.as_dict(context.hook.total_calls)
 
@@ -83,7 +79,6 @@ def removals(context: StageContext) -> dict[str, Any]:
         context.structure,
         context.mapping,
         context.reconcile,
-        dry_run=context.dry_run,
     )
     return result.as_dict(context.hook.total_calls)
 
@@ -97,6 +92,5 @@ def variations(context: StageContext) -> dict[str, Any]:
         context.structure,
         context.mapping,
         context.complete_read,
-        dry_run=context.dry_run,
     )
     return result.as_dict(context.hook.total_calls)

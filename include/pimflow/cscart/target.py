@@ -79,6 +79,12 @@ class CsCartTarget(ShopTarget):
             ),
         )
 
+    def dry_run_responder(self, hook: Any) -> Any:
+        # CS-Cart gives ids to what it creates: a dry run answers with placeholders.
+        from pimflow.cscart.responder import CsCartResponder
+
+        return CsCartResponder(hook)
+
     def sandbox_connection(self, url: str) -> dict[str, Any]:
         return {
             "conn_type": "cscart",

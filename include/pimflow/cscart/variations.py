@@ -329,24 +329,10 @@ def sync_variations(
     structure: Mapping[str, Any],
     mapping: CsCartMapping,
     complete_read: bool,
-    *,
-    dry_run: bool = False,
 ) -> StageResult:
-    """`complete_read`: a full read of every product (no delta window, no limit).
-    `dry_run`: report what would be written, write nothing (pimflow.cscart.dry_run)."""
-    if dry_run and mapping.variations:
-        from pimflow.cscart.dry_run import dry_run_session, finish, replay_upstream
-
-        with dry_run_session(hook, store) as (dry_hook, dry_store):
-            replay_upstream("variations", dry_hook, dry_store, target, folder, structure, mapping)
-            result = sync_variations(
-                dry_hook, dry_store, target, folder, structure, mapping, complete_read
-            )
-            return finish(result, dry_hook)
+    """`complete_read`: a full read of every product (no delta window, no limit)."""
     sync = VariationSync(hook, store, target, mapping)
     if not mapping.variations:
         sync.result.extra["skipped"] = "variations.enabled is false"
-        if dry_run:
-            sync.result.extra.update(dry_run=True, would_write={})
         return sync.result
     return sync.sync(folder, exact=complete_read)

@@ -18,10 +18,30 @@ def params() -> dict[str, Any]:
     return dict(get_current_context()["params"])
 
 
-def state_store():  # noqa: ANN201 - a StateStore
+def dry_run():  # noqa: ANN201 - a pimflow.dry_run.DryRun, or None
+    """This task's part of the run's dry run (None in a real run): it sees what the tasks
+    upstream of it in the DAG "wrote" (pimflow/dry_run.py)."""
+    if not params().get("dry_run"):
+        return None
+    from pimflow.dry_run import DryRun, snapshot_name
+
+    context = get_current_context()
+    task = context["task"]
+    return DryRun(
+        run_folder(),
+        snapshot_name(task.task_id, getattr(context["ti"], "map_index", None)),
+        task.get_flat_relative_ids(upstream=True),
+    )
+
+
+def state_store(session: Any = None):  # noqa: ANN201 - a StateStore
+    """The state store; in a dry run its overlay (`session`: this task's DryRun, if the
+    caller has it already), so that nothing a dry run does reaches the real store."""
     from pimflow.state import open_state_store
 
-    return open_state_store()
+    store = open_state_store()
+    session = session or dry_run()
+    return store if session is None else session.overlay(store)
 
 
 CAUSE_FILE = "cause.json"

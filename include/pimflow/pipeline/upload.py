@@ -17,7 +17,7 @@ from typing import Any
 
 from airflow.sdk import TaskGroup, task
 
-from pimflow.pipeline.context import params, run_folder, state_store
+from pimflow.pipeline.context import dry_run, params, run_folder, state_store
 from pimflow.targets import Target
 from pimflow.targets.base import EXTRACTION_OUTPUTS, Stage, StageContext
 
@@ -31,12 +31,16 @@ def stage_task_ids(target: Target) -> tuple[str, ...]:
 def stage_context(
     target: Target, structure: Mapping[str, Any], inputs: Mapping[str, Any]
 ) -> Iterator[StageContext]:
-    """One stage's context, inside a task; hook and store closed afterwards."""
+    """One stage's context, inside a task; hook and store closed afterwards. In a dry run
+    both are recorded (pimflow/dry_run.py): the stage cannot tell, and need not."""
     shop = target.shop
     run_params = params()
     mapping = shop.load_mapping(target.mapping)
+    session = dry_run()
     hook = shop.hook(target.connection)
-    store = state_store()
+    store = state_store(session)
+    if session is not None:
+        session.record(hook, shop)
     try:
         yield StageContext(
             target=target,
@@ -47,21 +51,24 @@ def stage_context(
             inputs=inputs,
             params=run_params,
             mapping=mapping,
-            dry_run=bool(run_params.get("dry_run")),
+            dry_run=session is not None,
         )
     finally:
-        store.close()
+        store.close()  # a dry run's: saves the task's snapshot for the stages after it
         close = getattr(hook, "close", None)
         if close is not None:
             close()
 
 
 def run_stage(target: Target, stage: Stage, structure: Mapping[str, Any], inputs: Any) -> dict:
-    """Run one stage; its summary, with the calls the stage made to the shop."""
+    """Run one stage; its summary, with the calls the stage made to the shop (and in a dry
+    run, the writes it would have sent, by route)."""
     with stage_context(target, structure, inputs) as context:
         summary = dict(stage.function()(context))
         summary.setdefault("calls", context.hook.total_calls)
         summary.setdefault("dry_run", context.dry_run)
+        if context.dry_run:
+            summary.setdefault("would_write", context.hook.dry_run_recorder.would_write())
     return summary
 
 

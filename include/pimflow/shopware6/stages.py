@@ -19,7 +19,6 @@ def _upload(context: StageContext, stage: str) -> dict[str, Any]:
         context.store,
         context.folder,
         context.mapping,
-        dry_run=context.dry_run,
         full_read=context.reconcile,
     )
     return getattr(upload, stage)()

@@ -62,10 +62,16 @@ class Shopware6Target(ShopTarget):
         )
 
     def read_request(self, method: str, path: str) -> bool:
-        # The Admin API's searches are POSTs: /api/search/<entity>, /api/search-ids/<entity>.
+        # The Admin API's searches are POSTs: /api/search/<entity>, /api/search-ids/<entity>;
+        # so is the token request (/api/oauth/token), which changes no catalog either.
         route = path.split("?", 1)[0]
         return super().read_request(method, path) or (
-            method.upper() == "POST" and ("/api/search/" in route or "/api/search-ids/" in route)
+            method.upper() == "POST"
+            and (
+                "/api/search/" in route
+                or "/api/search-ids/" in route
+                or route == "/api/oauth/token"
+            )
         )
 
     def sandbox_connection(self, url: str) -> dict[str, Any]:

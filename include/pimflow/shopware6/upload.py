@@ -147,7 +147,6 @@ class Shopware6Upload:
         folder: ObjectStoragePath,
         mapping: Shopware6Mapping,
         *,
-        dry_run: bool = False,
         full_read: bool = True,
     ) -> None:
         self.hook = hook
@@ -159,7 +158,7 @@ class Shopware6Upload:
         self.outcome = StageResult(extra={"sync_calls": 0})
         self.seen_products: set[str] = set()
         self.writer = SyncWriter(
-            hook, store, self.target, self.outcome, mapping.batch_size, dry_run, relation_deletes
+            hook, store, self.target, self.outcome, mapping.batch_size, relation_deletes
         )
         channel = load_channel(folder)
         self.shop = load_shop_context(hook, channel["locales"], mapping)
@@ -244,9 +243,6 @@ class Shopware6Upload:
         todo = [f for sha, f in sorted(wanted.items()) if known.get(sha) != "uploaded"]
         self.outcome.count("media", "read", len(wanted))
         self.outcome.count("media", "unchanged", len(wanted) - len(todo))
-        if self.writer.dry_run:
-            self.outcome.count("media", "created", len(todo))
-            return self.outcome.as_dict()
         # The state store may have been lost: what the shop has by id (derived from the
         # content) is not uploaded again.
         in_shop = self._media_in_shop([media_id(f["sha256"]) for f in todo])
@@ -463,9 +459,8 @@ class Shopware6Upload:
             if payloads or key in had:  # nothing to add, nothing to take away: no call
                 rows.append(Row(key, name, {"id": key, "crossSellings": payloads}, relations))
         self.writer.upsert("product_cross_selling", rows, api_entity="product")
-        if not self.writer.dry_run:
-            self.store.save_remote_ids(self.target, PENDING_CROSS_SELLINGS, pending)
-            self.store.forget_remote_ids(self.target, PENDING_CROSS_SELLINGS, resolved)
+        self.store.save_remote_ids(self.target, PENDING_CROSS_SELLINGS, pending)
+        self.store.forget_remote_ids(self.target, PENDING_CROSS_SELLINGS, resolved)
         return self.outcome.as_dict()
 
 

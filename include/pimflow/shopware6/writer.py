@@ -4,8 +4,8 @@ For each batch of rows of one entity the writer sends one sync call: the upserts
 deletes of the links those rows no longer have. A row whose payload hash and links are
 those of the last successful write is not sent. A refused call is narrowed down to the
 rows Shopware names in its errors' `source.pointer` (or halved until they are found);
-those rows are reported with Shopware's reason, the rest lands. A dry run counts what
-would be written and writes nothing.
+those rows are reported with Shopware's reason, the rest lands. A dry run needs nothing
+here: the stage runner records the hook's writes (pimflow/dry_run.py).
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ class SyncWriter:
         target: str,
         outcome: StageResult,
         batch_size: int = 250,
-        dry_run: bool = False,
         relation_deletes: Any = None,  # (key, old, new) -> {entity: [payload]}
     ) -> None:
         self.hook = hook
@@ -47,7 +46,6 @@ class SyncWriter:
         self.target = target
         self.outcome = outcome
         self.batch_size = batch_size
-        self.dry_run = dry_run
         self.relation_deletes = relation_deletes
         self.written: dict[str, set[str]] = {}  # entity -> keys written or unchanged this run
 
@@ -91,9 +89,6 @@ class SyncWriter:
             self._send(entity, changed, api_entity)
 
     def _send(self, entity: str, rows: list[tuple[Row, str, bool]], api_entity: str) -> None:
-        if self.dry_run:
-            self._landed(entity, rows)
-            return
         op = f"upsert-{api_entity}"
         operations: dict[str, dict[str, Any]] = {
             op: {
@@ -132,8 +127,6 @@ class SyncWriter:
     def _landed(self, entity: str, rows: list[tuple[Row, str, bool]]) -> None:
         for _, _, known in rows:
             self.outcome.count(entity, "updated" if known else "created")
-        if self.dry_run:
-            return
         self.store.save(self.target, entity, {row.key: digest for row, digest, _ in rows})
         relations = {row.key: row.relations for row, _, _ in rows if row.relations is not None}
         if relations:
@@ -154,7 +147,7 @@ class SyncWriter:
                 known = self.store.hashes(self.target, entity, chunk)
                 todo = [r for r in rows if known.get(r.key) != payload_hash(r.payload)]
                 self.outcome.count(entity, "deleted", len(todo))
-                if todo and not self.dry_run:
+                if todo:
                     self.count_sync_call()
                     status, body = self.hook.sync(
                         {
@@ -174,8 +167,6 @@ class SyncWriter:
                     )
                 continue
             self.outcome.count(entity, "deleted", len(chunk))
-            if self.dry_run:
-                continue
             self.count_sync_call()
             status, body = self.hook.sync(
                 {

@@ -16,6 +16,8 @@ What a target declares:
   mapping file when `path` is None), so a broken mapping is a DAG import error;
 - its upload stages, in order (`stages()`): each a name, what it waits for, and the
   callable the stage runner calls with a `StageContext`;
+- which of its hook's calls only read (`read_request`) and how its shop answers the others
+  in a dry run (`dry_run_responder`): the core's recorder (pimflow/dry_run.py) does the rest;
 - its DAG docs (`dag_doc`), and its sandbox defaults for `make demo`/`make up`
   (`sandbox_connection`, `sandbox_port`).
 """
@@ -45,12 +47,13 @@ class StageContext:
     """What a stage gets from the runner: one task's hook, state store and run folder.
 
     The runner opens the hook and the store before the stage and closes them after it;
-    for a dry run both are its stand-ins (writes recorded, nothing reaches the shop or the
-    real store), so a stage never needs to know whether it is one.
+    for a dry run both are its stand-ins (pimflow/dry_run.py: writes recorded, nothing
+    reaches the shop or the real store), so a stage never needs to know whether it is one;
+    `dry_run` only tells it (not to start a media server the shop would never fetch from).
     """
 
     target: Any  # pimflow.targets.config.Target: the configured target (name, connection, ...)
-    hook: Any  # the target's hook (or its dry-run recorder)
+    hook: Any  # the target's hook (in a dry run, recorded)
     store: Any  # the state store (or its dry-run overlay)
     folder: Any  # the run's ObjectStoragePath of staged data
     structure: Mapping[str, Any]  # the akeneo.structure summary: channel, locales, mode, ...
@@ -189,6 +192,15 @@ class ShopTarget(ABC):
         """Whether a call only reads (a dry run sends it): by default GET and HEAD. A
         target whose searches are POSTs says so here."""
         return method.upper() in ("GET", "HEAD")
+
+    def dry_run_responder(self, hook: Any) -> Any:
+        """What answers, in a dry run, the calls of `hook` that are not reads (a
+        pimflow.dry_run.Responder): by default 200 with an empty JSON body, enough for a
+        target that only checks the status. A target whose stages use the answers (ids
+        of what was created) gives its own."""
+        from pimflow.dry_run import Responder
+
+        return Responder()
 
     def sandbox_connection(self, url: str) -> dict[str, Any] | None:
         """The Airflow connection (as AIRFLOW_CONN_ JSON fields) to this target's sandbox

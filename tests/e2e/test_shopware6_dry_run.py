@@ -1,0 +1,59 @@
+"""A dry run of akeneo_to_shopware6 through the airflow CLI, every task its own process:
+nothing reaches the shop (its `/_sandbox/stats`) or the state store (its SQLite file, byte
+for byte), and what it counts is what the real run after it then does."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pimflow.run import SANDBOX_CONNECTIONS
+from pimflow.state import StateStore
+from tests.e2e.sandbox_clients import ShopwareReader
+from tests.e2e.state_file import fingerprint, rows
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_dry_run_writes_nothing_anywhere_and_counts_what_the_real_run_then_does(
+    sandboxes, run_dag
+):
+    shop = ShopwareReader(sandboxes["shopware6"].url)
+    state_file = run_dag.home / "state.sqlite"
+    StateStore(state_file).close()  # an empty store, so the dry run has one to keep as is
+    before = fingerprint(state_file)
+
+    code, dry = run_dag(params={"dry_run": True})
+    assert code == 0 and dry["status"] == "success", dry
+    assert shop.writes() == {}
+    assert fingerprint(state_file) == before  # the extraction's media manifest included
+    assert dry["counts"]["product"]["created"] > 0
+    would_write: dict[str, int] = {}
+    for name, stage in dry["stages"].items():
+        if name.startswith("shopware6."):
+            assert stage["dry_run"] is True, name
+            for route, n in stage["would_write"].items():
+                would_write[route] = would_write.get(route, 0) + n
+    # The snapshots that carry the dry run from task to task hold no credential.
+    secret = SANDBOX_CONNECTIONS["shopware6"]("http://x")["password"]
+    snapshots = list(run_dag.home.rglob("dry_run/*.json"))
+    assert snapshots and all(secret not in path.read_text() for path in snapshots)
+
+    code, real = run_dag()
+    assert code == 0 and real["status"] == "success", real
+    assert real["counts"] == dry["counts"]
+    assert real["errors"] == dry["errors"]
+    sent = shop.writes()
+    assert sum(sent.values()) == sum(would_write.values()) > 0
+    assert sent.get("POST /api/_action/sync") == would_write["POST /api/_action/sync"]
+    assert rows(state_file) > 0
+
+    # Again, now on a shop and a store with everything in them: still nothing changes.
+    before = fingerprint(state_file)
+    code, again = run_dag(params={"dry_run": True, "mode": "full"})
+    assert code == 0 and again["status"] == "success", again
+    assert shop.writes() == sent
+    assert fingerprint(state_file) == before
+    for entity, counts in again["counts"].items():
+        assert counts["created"] == counts["updated"] == 0, (entity, json.dumps(counts))
