@@ -125,7 +125,7 @@ def load_catalog(folder: ObjectStoragePath) -> Catalog:
             if (asset["asset_family"], attribute) in media_attributes:
                 files = asset_files.setdefault((asset["asset_family"], asset["code"]), [])
                 files += [entry["data"]["code"] for entry in entries]
-    families = read_rows(folder, FAMILIES)
+    families = list(read_rows(folder, FAMILIES))
     return Catalog(
         channel=channel["channel"],
         attributes=attributes,
