@@ -232,8 +232,7 @@ def map_prices(
 
 def _amount_text(amount: Any) -> str:
     """46, "46", "46.0000" → "46": one value, one option id, however Akeneo wrote it."""
-    text = format(Decimal(str(amount)).normalize(), "f")
-    return text
+    return format(Decimal(str(amount)).normalize(), "f")
 
 
 def option_codes(info: AttributeInfo | None, data: Any) -> list[str]:

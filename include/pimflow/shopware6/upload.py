@@ -197,7 +197,7 @@ class Shopware6Upload:
         for variant in self.catalog.family_variants.values():
             for attribute_set in variant.get("variant_attribute_sets") or []:
                 groups.update(attribute_set.get("axes") or [])
-        options: dict[str, list[dict[str, Any]]] = self._axis_options(groups)
+        options: dict[str, list[dict[str, Any]]] = self._axis_options(groups, mapper)
         for row in read_rows(self.folder, ATTRIBUTE_OPTIONS):
             if row["attribute"] in groups:
                 options.setdefault(row["attribute"], []).append(row)
@@ -218,7 +218,9 @@ class Shopware6Upload:
         self.writer.upsert("product_manufacturer", self._manufacturers())
         return self.outcome.as_dict()
 
-    def _axis_options(self, groups: set[str]) -> dict[str, list[dict[str, Any]]]:
+    def _axis_options(
+        self, groups: set[str], mapper: ProductMapper
+    ) -> dict[str, list[dict[str, Any]]]:
         """The options of the axes that are not selects, from what the products hold: a
         metric's values ("46 in"), a boolean's two, a reference entity's records. Option ids
         come from (axis, value), as the variants' options do."""
@@ -237,7 +239,6 @@ class Shopware6Upload:
             c for c in groups if c in attributes and attributes[c].type == "pim_catalog_metric"
         ]
         if metrics:
-            mapper = ProductMapper(self.catalog, self.shop, self.mapping)
             for item in (
                 *read_rows(self.folder, PRODUCT_MODELS),
                 *read_rows(self.folder, PRODUCTS),
