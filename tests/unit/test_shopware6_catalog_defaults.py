@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from pimflow.akeneo.profile import CatalogProfile
+from pimflow.akeneo.values import AttributeInfo
 from pimflow.errors import MappingError
 from pimflow.shopware6.config import load_mapping, with_defaults
 from pimflow.shopware6.mapping import (
@@ -17,6 +18,7 @@ from pimflow.shopware6.mapping import (
     ProductMapper,
     ShopContext,
     axis_option,
+    option_codes,
     option_id,
 )
 from pimflow.shopware6.target import Shopware6Target
@@ -286,6 +288,10 @@ def test_metric_and_boolean_axes_become_readable_options_with_deterministic_ids(
     yes = axis_option(attributes["wireless"], True, ["en_US", "de_DE", "fr_FR", "ja_JP"], {})
     assert yes["labels"] == {"en_US": "Yes", "de_DE": "Ja", "fr_FR": "Oui", "ja_JP": "Yes"}
     assert axis_option(attributes["wireless"], False, ["de_DE"], {})["labels"] == {"de_DE": "Nein"}
+    # a reference entity single link: the record's code (its label comes from the record)
+    record = AttributeInfo("designer", "akeneo_reference_entity")
+    assert option_codes(record, "studio_x") == ["studio_x"]
+    assert option_codes(attributes["screen_size"], {"amount": 46, "unit": "INCH"}) == ["46 INCH"]
 
     m = mapper()
     model = {
