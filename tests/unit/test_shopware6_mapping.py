@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from pimflow.akeneo.profile import Family
 from pimflow.akeneo.values import AttributeInfo
 from pimflow.configuration import ConfigError
 from pimflow.shopware6.config import load_mapping, parse_mapping, with_defaults
@@ -42,6 +43,11 @@ ATTRIBUTES = {
     "size": AttributeInfo("size", "pim_catalog_simpleselect"),
     "material": AttributeInfo("material", "pim_catalog_multiselect"),
     "warranty": AttributeInfo("warranty", "pim_catalog_number"),
+    # The default mapping's other translations: mapped, so emptied where Akeneo has none.
+    **{
+        code: AttributeInfo(code, "pim_catalog_text", localizable=True)
+        for code in ("meta_title", "meta_description", "keywords")
+    },
 }
 WEIGHT = {
     "code": "Weight",
@@ -63,6 +69,8 @@ CATALOG = Catalog(
     },
     measurement_families={"Weight": WEIGHT},
     category_codes=frozenset({"master", "shirts"}),
+    # The demo's shape: the family's label attribute is `name`.
+    families={"shirts": Family("shirts", "name", None, tuple(ATTRIBUTES))},
 )
 
 
@@ -82,7 +90,8 @@ def product(**values):
         "parent": None,
         "family": "shirts",
         "categories": ["shirts", "not_in_the_tree"],
-        "values": {"price": v({"EUR": "11.90", "USD": "14"}), **values},
+        # a product needs a label (see test_shopware6_labels.py)
+        "values": {"price": v({"EUR": "11.90", "USD": "14"}), "name": v("Tee", "en_US"), **values},
     }
 
 
@@ -244,7 +253,9 @@ def test_the_default_mapping_loads_and_mistakes_name_the_key(tmp_path):
     partial = tmp_path / "partial.yaml"
     partial.write_text("removed_products: delete\n")
     assert load_mapping(partial).removed_products == "delete"
-    assert load_mapping(partial).translations["name"] == "name"  # the rest stays default
+    # the rest stays default
+    assert load_mapping(partial).translations["name"] == load_mapping().translations["name"]
+    assert load_mapping(partial).translations["description"] == "description"
     broken.write_text("removed_products: archive\n")
     with pytest.raises(ConfigError, match=f"{broken}: removed_products"):
         load_mapping(broken)

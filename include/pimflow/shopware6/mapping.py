@@ -17,11 +17,14 @@ inheritance shows the parent's, and a change on the model is written once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
+from pimflow.akeneo.profile import CatalogProfile, Family, NoLabel, labels_with_fallback
 from pimflow.akeneo.units import UnitError, convert, family_of_unit
 from pimflow.akeneo.values import (
     ASSET_TYPES,
@@ -32,13 +35,15 @@ from pimflow.akeneo.values import (
     pick,
 )
 from pimflow.errors import MappingError
-from pimflow.shopware6.config import METRIC_UNITS, Shopware6Mapping
+from pimflow.shopware6.config import AUTO, METRIC_UNITS, Shopware6Mapping, resolve
 
 # Fixed forever: changing it would give every entity a new id in every shop.
 NAMESPACE = uuid.UUID("6f0c4f5e-8a53-4d1e-9a2b-6d1f3c5e7a90")
 OPTION_TYPES = frozenset({"pim_catalog_simpleselect", "pim_catalog_multiselect"})
 CUSTOM_FIELD_PREFIX = "pimflow_"
 RELATIONS = ("categories", "properties", "options", "media", "visibilities", "configurator")
+# A boolean axis's option labels, by the language of the locale (else English).
+YES_NO = {"de": ("Ja", "Nein"), "fr": ("Oui", "Non"), "en": ("Yes", "No")}
 
 
 def shopware_id(entity: str, code: str) -> str:
@@ -87,6 +92,9 @@ class ShopContext:
     default_language_id: str
     tax_ids: Mapping[Decimal, str]  # rate -> tax id
     sales_channel_ids: Mapping[str, str] = field(default_factory=dict)  # name -> id
+    # The run's Akeneo locales in the channel's order: the order of the empty-label fallback
+    # (empty: language_ids' order).
+    locales: tuple[str, ...] = ()
 
 
 @dataclass
@@ -102,6 +110,12 @@ class Catalog:
     media: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
     asset_files: Mapping[tuple[str, str], list[str]] = field(default_factory=dict)
     category_codes: frozenset[str] = frozenset()
+    # Families with their label and image attributes (the defaults `auto` stands for).
+    families: Mapping[str, Family] = field(default_factory=dict)
+
+    @cached_property
+    def profile(self) -> CatalogProfile:
+        return CatalogProfile(self.attributes, self.families)
 
     def axes(self, family_variant: str | None) -> list[str]:
         """Every level's axes of a family variant (a variant's options in Shopware)."""
@@ -117,6 +131,8 @@ class MappedProduct:
     payload: dict[str, Any]
     relations: dict[str, list[str]]
     media: list[dict[str, Any]]  # media files to upload first: sha256, path, filename, mime
+    # (field, reason): written, but the report warns (a label taken from another locale)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
 
 # -- structure entities -------------------------------------------------------------------
@@ -214,10 +230,54 @@ def map_prices(
     return result
 
 
-def _option_codes(data: Any) -> list[str]:
+def _amount_text(amount: Any) -> str:
+    """46, "46", "46.0000" → "46": one value, one option id, however Akeneo wrote it."""
+    return format(Decimal(str(amount)).normalize(), "f")
+
+
+def option_codes(info: AttributeInfo | None, data: Any) -> list[str]:
+    """The option codes a select, multi-select, record, metric or boolean value stands for
+    (a variant's axis value or a property); an unexpected shape raises."""
+    if data is None:
+        return []
+    kind = info.type if info else ""
+    if kind == "pim_catalog_metric":
+        if data["amount"] is None:
+            return []
+        return [f"{_amount_text(data['amount'])} {data['unit']}"]
+    if kind == "pim_catalog_boolean":
+        if not isinstance(data, bool):
+            raise ValueError(f"expected a boolean, got {data!r}")
+        return ["true" if data else "false"]
+    if isinstance(data, str):
+        return [data]  # a record code
     if isinstance(data, list):
-        return [o["code"] for o in data]
-    return [data["code"]] if isinstance(data, Mapping) else []
+        return [o if isinstance(o, str) else o["code"] for o in data]
+    return [data["code"]]
+
+
+def axis_option(
+    info: AttributeInfo,
+    data: Any,
+    locales: Iterable[str],
+    measurement_families: Mapping[str, Mapping[str, Any]],
+) -> dict[str, Any] | None:
+    """A metric or boolean axis value as a property group option row (the shape of an
+    Akeneo attribute option: code, labels), labelled as people read it: "46 in", "Ja"."""
+    codes = option_codes(info, data)
+    if not codes:
+        return None
+    if info.type == "pim_catalog_boolean":
+        labels = {
+            locale: YES_NO.get(locale.split("_")[0], YES_NO["en"])[0 if data else 1]
+            for locale in locales
+        }
+    else:
+        family = family_of_unit(measurement_families, data["unit"]) or {}
+        unit = (family.get("units") or {}).get(data["unit"]) or {}
+        text = f"{_amount_text(data['amount'])} {unit.get('symbol') or data['unit']}"
+        labels = dict.fromkeys(locales, text)
+    return {"code": codes[0], "labels": labels}
 
 
 def _custom_value(attribute: AttributeInfo, data: Any) -> Any:
@@ -238,6 +298,22 @@ def _custom_value(attribute: AttributeInfo, data: Any) -> Any:
     return data  # text, boolean, date, record codes, table rows: JSON as they are
 
 
+@contextmanager
+def mapping_field(field_name: str, attribute: str | None = None) -> Iterator[None]:
+    """Whatever goes wrong mapping one field (a value of a shape nobody expected) is that
+    product's MappingError, naming the field and the attribute: the product is reported
+    and skipped, the rest of the stage lands."""
+    try:
+        yield
+    except MappingError:
+        raise
+    except Exception as exc:
+        where = f"attribute {attribute!r}: " if attribute else ""
+        raise MappingError(
+            field_name, f"{where}cannot map the value ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
 class ProductMapper:
     """Maps simple products, product models (parents) and variant products."""
 
@@ -249,8 +325,13 @@ class ProductMapper:
     ) -> None:
         self.catalog = catalog
         self.shop = shop
-        self.mapping = mapping
+        # Defaults the catalog lacks dropped, `auto` resolved where it is one attribute.
+        self.mapping = mapping = resolve(mapping, catalog.profile)[0]
         mapped = mapping.mapped_attributes()
+        if mapping.translations.get("name") == AUTO:
+            mapped |= {f.attribute_as_label for f in catalog.families.values()} - {None}
+        if mapping.media_attributes is None:
+            mapped |= {a for f in catalog.families for a in catalog.profile.image_attributes(f)}
         attributes = catalog.attributes
         self.properties = (
             [a for a in mapping.properties if a in attributes]
@@ -294,24 +375,67 @@ class ProductMapper:
             raise MappingError("taxId", f"the shop has no tax rate of {rate} %")
         return rate, tax_id
 
+    def label_attribute(self, family: str | None) -> str | None:
+        """The attribute the product's name comes from: the mapping's, or its family's label."""
+        attribute = self.mapping.translations.get("name")
+        return self.catalog.profile.label_attribute(family) if attribute == AUTO else attribute
+
     def translations(
-        self, values: Mapping[str, Any], fallback_name: str
+        self, values: Mapping[str, Any], family: str | None, warnings: list[tuple[str, str]]
     ) -> dict[str, dict[str, Any]]:
         """Every language gets every mapped field (None where Akeneo has none), so a value
-        emptied in Akeneo is emptied in the shop."""
-        fields = self.mapping.translations
+        emptied in Akeneo is emptied in the shop. The name follows labels_with_fallback:
+        an empty locale takes the first run locale's label (and `warnings` says so); no
+        label in any locale refuses the product."""
+        fields = dict(self.mapping.translations)
         translations = {}
         for locale, language in sorted(self.shop.language_ids.items()):
-            translations[language] = {
-                shop_field: self.value(values, attribute, locale)
-                for shop_field, attribute in fields.items()
-            }
+            translations[language] = {}
+            for shop_field, attribute in fields.items():
+                if shop_field != "name":
+                    with mapping_field(shop_field, attribute):
+                        translations[language][shop_field] = self.value(values, attribute, locale)
         if "name" in fields:
-            default = translations.setdefault(self.shop.default_language_id, dict.fromkeys(fields))
-            if not default.get("name"):
-                others = [t["name"] for t in translations.values() if t.get("name")]
-                default["name"] = others[0] if others else fallback_name
+            self._names(values, family, translations, warnings)
         return translations
+
+    def _names(
+        self,
+        values: Mapping[str, Any],
+        family: str | None,
+        translations: dict[str, dict[str, Any]],
+        warnings: list[tuple[str, str]],
+    ) -> None:
+        attribute = self.label_attribute(family)
+        if not attribute:
+            raise MappingError(
+                "name", f"its family {family!r} has no label attribute: map translations.name"
+            )
+        locales = list(self.shop.locales or self.shop.language_ids)
+        locales += [locale for locale in self.shop.language_ids if locale not in locales]
+        with mapping_field("name", attribute):
+            by_locale = {locale: self.value(values, attribute, locale) for locale in locales}
+        try:
+            names, missing = labels_with_fallback(by_locale, locales)
+        except NoLabel:
+            raise MappingError("name", f"no label in any locale (attribute {attribute})") from None
+        source = next(locale for locale in locales if locale not in missing)
+        for locale, language in self.shop.language_ids.items():
+            translations[language]["name"] = names[locale]
+        shown = [locale for locale in missing if locale in self.shop.language_ids]
+        if shown:
+            warnings.append(
+                (
+                    "name",
+                    f"no label in {', '.join(shown)} (attribute {attribute}): "
+                    f"the {source} label {names[source]!r} is used",
+                )
+            )
+        default = translations.setdefault(
+            self.shop.default_language_id, dict.fromkeys(self.mapping.translations)
+        )
+        if not default.get("name"):  # Shopware's default language always gets a name
+            default["name"] = names[source]
 
     def metric(self, values: Mapping[str, Any], shop_field: str, attribute: str) -> float | None:
         data = self.value(values, attribute)
@@ -338,10 +462,16 @@ class ProductMapper:
             return manufacturer_id(attribute, data["code"])
         return manufacturer_id(info.reference_data_name or attribute, data)  # a record code
 
-    def media_files(self, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def media_attributes(self, family: str | None) -> list[str]:
+        """The mapping's media attributes, or (auto) the family's images, main one first."""
+        if self.mapping.media_attributes is not None:
+            return self.mapping.media_attributes
+        return self.catalog.profile.image_attributes(family)
+
+    def media_files(self, values: Mapping[str, Any], family: str | None) -> list[dict[str, Any]]:
         """The files of the media attributes, in the mapping's order, each once."""
         files, seen = [], set()
-        for attribute in self.mapping.media_attributes:
+        for attribute in self.media_attributes(family):
             info = self.catalog.attributes.get(attribute)
             data = self.value(values, attribute)
             if info is None or data is None:
@@ -378,9 +508,10 @@ class ProductMapper:
                 continue
             data = self.value(values, attribute)
             info = self.catalog.attributes[attribute]
-            result[CUSTOM_FIELD_PREFIX + attribute] = (
-                None if data is None else _custom_value(info, data)
-            )
+            with mapping_field("customFields", attribute):
+                result[CUSTOM_FIELD_PREFIX + attribute] = (
+                    None if data is None else _custom_value(info, data)
+                )
         for kind, links in sorted((item.get("quantified_associations") or {}).items()):
             quantities = [
                 {
@@ -403,28 +534,34 @@ class ProductMapper:
         values: Mapping[str, Any],
         item: Mapping[str, Any],
         family: str | None,
+        warnings: list[tuple[str, str]],
         price_required: bool = True,
     ) -> tuple[dict[str, Any], dict[str, list[str]], list[dict[str, Any]]]:
-        rate, tax_id = self.tax(values)
-        prices = self.value(values, self.mapping.price_attribute)
-        payload: dict[str, Any] = {
-            "id": key,
-            "productNumber": number,
-            "taxId": tax_id,
+        mapping = self.mapping
+        with mapping_field("taxId", mapping.tax_attribute):
+            rate, tax_id = self.tax(values)
+        payload: dict[str, Any] = {"id": key, "productNumber": number, "taxId": tax_id}
+        with mapping_field("price", mapping.price_attribute):
+            prices = self.value(values, mapping.price_attribute)
             # A variant without a price of its own shows its parent's.
-            "price": map_prices(prices, rate, self.shop, self.mapping.prices_are_gross)
-            if prices or price_required
-            else None,
-            "translations": self.translations(values, number),
-        }
-        stock = self.value(values, self.mapping.stock_attribute)
-        payload["stock"] = int(Decimal(stock)) if stock is not None else self.mapping.default_stock
-        for shop_field, attribute in self.mapping.fields.items():
-            payload[shop_field] = self.value(values, attribute)
-        for shop_field, attribute in self.mapping.metrics.items():
-            payload[shop_field] = self.metric(values, shop_field, attribute)
-        if self.mapping.manufacturer:
-            payload["manufacturerId"] = self.manufacturer(values)
+            payload["price"] = (
+                map_prices(prices, rate, self.shop, mapping.prices_are_gross)
+                if prices or price_required
+                else None
+            )
+        payload["translations"] = self.translations(values, family, warnings)
+        with mapping_field("stock", mapping.stock_attribute):
+            stock = self.value(values, mapping.stock_attribute)
+            payload["stock"] = int(Decimal(stock)) if stock is not None else mapping.default_stock
+        for shop_field, attribute in mapping.fields.items():
+            with mapping_field(shop_field, attribute):
+                payload[shop_field] = self.value(values, attribute)
+        for shop_field, attribute in mapping.metrics.items():
+            with mapping_field(shop_field, attribute):
+                payload[shop_field] = self.metric(values, shop_field, attribute)
+        if mapping.manufacturer:
+            with mapping_field("manufacturerId", mapping.manufacturer):
+                payload["manufacturerId"] = self.manufacturer(values)
         payload["customFields"] = self.custom_fields(values, family, item)
 
         relations: dict[str, list[str]] = {name: [] for name in RELATIONS}
@@ -432,7 +569,8 @@ class ProductMapper:
         relations["categories"] = sorted(category_id(c) for c in categories)
         payload["categories"] = [{"id": i} for i in relations["categories"]]
 
-        files = self.media_files(values)
+        with mapping_field("media"):
+            files = self.media_files(values, family)
         media = [
             {
                 "id": shopware_id("product_media", f"{key}:{f['sha256']}"),
@@ -452,9 +590,11 @@ class ProductMapper:
         for attribute in self.properties:
             if attribute in excluded:
                 continue
-            ids += [
-                option_id(attribute, code) for code in _option_codes(self.value(values, attribute))
-            ]
+            with mapping_field("properties", attribute):
+                codes = option_codes(
+                    self.catalog.attributes.get(attribute), self.value(values, attribute)
+                )
+            ids += [option_id(attribute, code) for code in codes]
         return sorted(ids)
 
     def _visibilities(self, key: str) -> list[dict[str, Any]]:
@@ -479,8 +619,9 @@ class ProductMapper:
             raise MappingError("productNumber", "the product has no identifier")
         key = product_id(product)
         values = product.get("values") or {}
+        warnings: list[tuple[str, str]] = []
         payload, relations, files = self._base(
-            key, identifier, values, product, product.get("family"), price_required
+            key, identifier, values, product, product.get("family"), warnings, price_required
         )
         payload["active"] = bool(product.get("enabled"))
         relations["properties"] = self._properties(values)
@@ -488,7 +629,7 @@ class ProductMapper:
         visibilities = self._visibilities(key)
         relations["visibilities"] = [v["id"] for v in visibilities]
         payload["visibilities"] = visibilities
-        return MappedProduct(key, identifier, payload, relations, files)
+        return MappedProduct(key, identifier, payload, relations, files, warnings)
 
     def parent(
         self,
@@ -504,8 +645,9 @@ class ProductMapper:
             values[self.mapping.price_attribute] = [
                 {"locale": None, "scope": None, "data": dict(variant_prices)}
             ]
+        warnings: list[tuple[str, str]] = []
         payload, relations, files = self._base(
-            key, model["code"], values, model, model.get("family")
+            key, model["code"], values, model, model.get("family"), warnings
         )
         payload["active"] = True
         relations["properties"] = self._properties(
@@ -525,13 +667,14 @@ class ProductMapper:
         ]
         relations["configurator"] = sorted(set(option_ids))  # options, so a delta can keep them
         payload["configuratorSettings"] = settings
-        return MappedProduct(key, model["code"], payload, relations, files)
+        return MappedProduct(key, model["code"], payload, relations, files, warnings)
 
     def variant_options(self, product: Mapping[str, Any], family_variant: str | None) -> list[str]:
         values = product.get("values") or {}
         ids = []
         for axis in self.catalog.axes(family_variant):
-            codes = _option_codes(self.value(values, axis))
+            with mapping_field("options", axis):
+                codes = option_codes(self.catalog.attributes.get(axis), self.value(values, axis))
             if not codes:
                 raise MappingError("options", f"no value for the variant axis {axis!r}")
             ids += [option_id(axis, code) for code in codes]
@@ -541,10 +684,10 @@ class ProductMapper:
         self, product: Mapping[str, Any], root: Mapping[str, Any], parent: MappedProduct
     ) -> MappedProduct:
         """A variant product under its root model's parent product, empty where it inherits."""
+        options = self.variant_options(product, root.get("family_variant"))
         own = self.simple(product, price_required=False)
         payload, relations = own.payload, own.relations
         payload["parentId"] = parent.key
-        options = self.variant_options(product, root.get("family_variant"))
         relations["options"] = sorted(options)
         payload["options"] = [{"id": i} for i in relations["options"]]
         # Children inherit visibilities; properties on the axes are options, not properties.
@@ -555,7 +698,7 @@ class ProductMapper:
         )
         payload["properties"] = [{"id": i} for i in relations["properties"]]
         _inherit(payload, relations, parent)
-        return MappedProduct(own.key, own.identifier, payload, relations, own.media)
+        return MappedProduct(own.key, own.identifier, payload, relations, own.media, own.warnings)
 
     def variant_alone(
         self, product: Mapping[str, Any], root: str | None, family_variant: str | None
@@ -567,10 +710,11 @@ class ProductMapper:
                 "parentId",
                 f"its product model {product.get('parent')!r} is unknown: run a full sync",
             )
+        options = self.variant_options(product, family_variant)
         own = self.simple(product, price_required=False)
         payload, relations = own.payload, own.relations
         payload["parentId"] = model_product_id(root)
-        relations["options"] = sorted(self.variant_options(product, family_variant))
+        relations["options"] = sorted(options)
         payload["options"] = [{"id": i} for i in relations["options"]]
         payload.pop("visibilities")
         relations["visibilities"] = []
@@ -578,7 +722,7 @@ class ProductMapper:
             product.get("values") or {}, self.catalog.axes(family_variant)
         )
         payload["properties"] = [{"id": i} for i in relations["properties"]]
-        return MappedProduct(own.key, own.identifier, payload, relations, own.media)
+        return MappedProduct(own.key, own.identifier, payload, relations, own.media, own.warnings)
 
 
 def _inherit(

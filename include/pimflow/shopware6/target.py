@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pimflow.targets.base import ShopTarget, Stage
+from pimflow.targets.base import MappingCheck, ShopTarget, Stage
 
 _STAGES = "pimflow.shopware6.stages"
 
@@ -32,6 +32,11 @@ class Shopware6Target(ShopTarget):
         from pimflow.shopware6.config import load_mapping
 
         return load_mapping(path)
+
+    def check_mapping(self, mapping: Any, source: str, profile: Any) -> MappingCheck:
+        from pimflow.shopware6.config import check_mapping
+
+        return check_mapping(mapping, source, profile)
 
     def stages(self) -> tuple[Stage, ...]:
         return (

@@ -34,6 +34,7 @@ from pimflow.akeneo.datasets import (
     PRODUCTS,
     RECORDS,
 )
+from pimflow.akeneo.profile import Family
 from pimflow.akeneo.structure import load_attributes, load_channel, load_family_variants
 from pimflow.akeneo.values import MEDIA_TYPES, SELECT_TYPES
 from pimflow.results import StageResult
@@ -45,6 +46,7 @@ from pimflow.shopware6.mapping import (
     MappingError,
     ProductMapper,
     ShopContext,
+    axis_option,
     language_for_locales,
     map_category,
     map_cross_sellings,
@@ -102,6 +104,7 @@ def load_shop_context(
         default_language_id=system_language,
         tax_ids=taxes,
         sales_channel_ids=channels,
+        locales=tuple(akeneo_locales),
     )
 
 
@@ -122,12 +125,20 @@ def load_catalog(folder: ObjectStoragePath) -> Catalog:
             if (asset["asset_family"], attribute) in media_attributes:
                 files = asset_files.setdefault((asset["asset_family"], asset["code"]), [])
                 files += [entry["data"]["code"] for entry in entries]
+    families = list(read_rows(folder, FAMILIES))
     return Catalog(
         channel=channel["channel"],
         attributes=attributes,
         attribute_labels=labels,
-        family_attributes={
-            row["code"]: list(row["attributes"] or []) for row in read_rows(folder, FAMILIES)
+        family_attributes={row["code"]: list(row["attributes"] or []) for row in families},
+        families={
+            row["code"]: Family(
+                row["code"],
+                row.get("attribute_as_label") or None,
+                row.get("attribute_as_image") or None,
+                tuple(row.get("attributes") or ()),
+            )
+            for row in families
         },
         family_variants=load_family_variants(folder),
         measurement_families={row["code"]: row for row in read_rows(folder, MEASUREMENT_FAMILIES)},
@@ -185,7 +196,7 @@ class Shopware6Upload:
         for variant in self.catalog.family_variants.values():
             for attribute_set in variant.get("variant_attribute_sets") or []:
                 groups.update(attribute_set.get("axes") or [])
-        options: dict[str, list[dict[str, Any]]] = {}
+        options: dict[str, list[dict[str, Any]]] = self._axis_options(groups, mapper)
         for row in read_rows(self.folder, ATTRIBUTE_OPTIONS):
             if row["attribute"] in groups:
                 options.setdefault(row["attribute"], []).append(row)
@@ -205,6 +216,72 @@ class Shopware6Upload:
         self.writer.upsert("property_group", rows)
         self.writer.upsert("product_manufacturer", self._manufacturers())
         return self.outcome.as_dict()
+
+    def _axis_options(
+        self, groups: set[str], mapper: ProductMapper
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The options of the axes that are not selects, from what the products hold: a
+        metric's values ("46 in"), a boolean's two, a reference entity's records. Option ids
+        come from (axis, value), as the variants' options do."""
+        attributes = self.catalog.attributes
+        locales = list(self.shop.language_ids)
+        found: dict[str, dict[str, dict[str, Any]]] = {}
+        for code in sorted(groups):
+            info = attributes.get(code)
+            if info is not None and info.type == "pim_catalog_boolean":
+                found[code] = {
+                    o["code"]: o
+                    for data in (True, False)
+                    if (o := axis_option(info, data, locales, self.catalog.measurement_families))
+                }
+        metrics = [
+            c for c in groups if c in attributes and attributes[c].type == "pim_catalog_metric"
+        ]
+        if metrics:
+            for item in (
+                *read_rows(self.folder, PRODUCT_MODELS),
+                *read_rows(self.folder, PRODUCTS),
+            ):
+                for code in metrics:
+                    try:
+                        data = mapper.value(item.get("values") or {}, code)
+                        option = axis_option(
+                            attributes[code], data, locales, self.catalog.measurement_families
+                        )
+                    except Exception:  # noqa: BLE001 - reported with the product, in its stage
+                        continue
+                    if option:
+                        option["amount"] = Decimal(str(data["amount"]))
+                        found.setdefault(code, {})[option["code"]] = option
+        records = {
+            (attributes[c].reference_data_name or c): c
+            for c in groups
+            if c in attributes and attributes[c].type == "akeneo_reference_entity"
+        }
+        if records:
+            for record in read_rows(self.folder, RECORDS):
+                code = records.get(record["reference_entity"])
+                if code is None:
+                    continue
+                labels = {
+                    entry["locale"]: entry["data"]
+                    for entry in (record["values"] or {}).get("label", [])
+                    if entry.get("locale") and isinstance(entry.get("data"), str)
+                }
+                found.setdefault(code, {})[record["code"]] = {
+                    "code": record["code"],
+                    "labels": labels,
+                }
+        result = {}
+        for code, by_code in found.items():
+            ordered = sorted(
+                by_code.values(), key=lambda o: (o.get("amount") or Decimal(0), o["code"])
+            )
+            result[code] = [
+                {"code": o["code"], "labels": o["labels"], "sort_order": index}
+                for index, o in enumerate(ordered, start=1)
+            ]
+        return result
 
     def _manufacturers(self) -> Iterator[Row]:
         attribute = self.mapping.manufacturer
@@ -237,7 +314,11 @@ class Shopware6Upload:
         mapper = ProductMapper(self.catalog, self.shop, self.mapping)
         wanted: dict[str, dict[str, Any]] = {}
         for item in (*read_rows(self.folder, PRODUCT_MODELS), *read_rows(self.folder, PRODUCTS)):
-            for file in mapper.media_files(item.get("values") or {}):
+            try:
+                files = mapper.media_files(item.get("values") or {}, item.get("family"))
+            except Exception:  # noqa: BLE001 - the products stage reports the product
+                continue
+            for file in files:
                 wanted.setdefault(file["sha256"], file)
         known = self.store.hashes(self.target, "media_file", wanted)
         todo = [f for sha, f in sorted(wanted.items()) if known.get(sha) != "uploaded"]
@@ -330,15 +411,18 @@ class Shopware6Upload:
                 options.setdefault(root, set()).update(
                     mapper.variant_options(product, models[root].get("family_variant"))
                 )
-            except MappingError:
-                continue  # reported with the variant in pass 2
-            prices = mapper.value(product.get("values") or {}, self.mapping.price_attribute) or {}
+            except Exception:  # noqa: BLE001 - reported with the variant in pass 2
+                continue
+            prices = mapper.value(product.get("values") or {}, mapper.mapping.price_attribute)
             currency = self.shop.default_currency
             best = cheapest.get(root)
-            if currency in prices and (
-                best is None or Decimal(prices[currency]) < Decimal(best[currency])
-            ):
-                cheapest[root] = prices
+            try:
+                if currency in (prices or {}) and (
+                    best is None or Decimal(prices[currency]) < Decimal(best[currency])
+                ):
+                    cheapest[root] = prices
+            except Exception:  # noqa: BLE001 - an odd price: reported with the variant
+                continue
 
         parents: dict[str, MappedProduct] = {}
         rows = []
@@ -353,9 +437,10 @@ class Shopware6Upload:
             )
             try:
                 parent = mapper.parent(model, cheapest.get(code), model_options)
-            except MappingError as exc:
-                self.outcome.fail("product", code, exc.field, exc.reason)
+            except Exception as exc:  # noqa: BLE001 - one product's error never fails the stage
+                self._refused(code, exc)
                 continue
+            self._warn(parent)
             parents[code] = parent
             rows.append(Row(parent.key, code, parent.payload, parent.relations))
         self.writer.upsert("product", rows)
@@ -375,9 +460,10 @@ class Shopware6Upload:
                             )
                     else:
                         mapped = mapper.simple(product)
-                except MappingError as exc:
-                    self.outcome.fail("product", name, exc.field, exc.reason)
+                except Exception as exc:  # noqa: BLE001 - one product's error never fails the stage
+                    self._refused(name, exc)
                     continue
+                self._warn(mapped)
                 yield Row(mapped.key, mapped.identifier, mapped.payload, mapped.relations)
 
         self.writer.upsert("product", variants_and_simple())
@@ -396,6 +482,18 @@ class Shopware6Upload:
                 "product", gone, {}, deactivate=self.mapping.removed_products == "deactivate"
             )
         return self.outcome.as_dict()
+
+    def _refused(self, identifier: str, exc: Exception) -> None:
+        """A product the mapping could not make: reported with its field and reason."""
+        if isinstance(exc, MappingError):
+            self.outcome.fail("product", identifier, exc.field, exc.reason)
+        else:
+            log.exception("mapping product %s failed", identifier)
+            self.outcome.fail("product", identifier, "", f"{type(exc).__name__}: {exc}")
+
+    def _warn(self, mapped: MappedProduct) -> None:
+        for field_name, reason in mapped.warnings:
+            self.outcome.warn("product", mapped.identifier, field_name, reason)
 
     def _remember_models(self, models: Mapping[str, Mapping[str, Any]]) -> None:
         """Model code → parent and family variant, kept across runs, so a delta that reads a
@@ -434,9 +532,15 @@ class Shopware6Upload:
                 if key in waiting:
                     resolved.append(key)  # the product itself left the shop
                 continue  # the product itself was refused or skipped
-            payloads, relations, missing = map_cross_sellings(
-                key, item, self.mapping, exists, self.shop, roots, uuids
-            )
+            try:
+                payloads, relations, missing = map_cross_sellings(
+                    key, item, self.mapping, exists, self.shop, roots, uuids
+                )
+            except Exception as exc:  # noqa: BLE001 - one product's error never fails the stage
+                self.outcome.fail(
+                    "product_cross_selling", name, "crossSellings", f"{type(exc).__name__}: {exc}"
+                )
+                continue
             for target in missing:
                 self.outcome.warn(
                     "product_cross_selling",
