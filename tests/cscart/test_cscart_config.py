@@ -19,12 +19,15 @@ DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "pimflow_sync.py"
 
 def test_the_packaged_defaults():
     mapping = load_mapping(DEFAULT_MAPPING)
-    assert mapping.texts == {"product": "name", "full_description": "description"}
-    assert (mapping.price_attribute, mapping.price_currency) == ("price", "USD")
+    # `auto`: the family's label, its images, the catalog's one price collection.
+    assert mapping.texts == {"product": "auto", "full_description": "description"}
+    assert (mapping.price_attribute, mapping.price_currency) == ("auto", "USD")
     assert (mapping.weight_attribute, mapping.weight_unit) == ("weight", "POUND")
     assert (mapping.status_enabled, mapping.status_disabled) == ("A", "D")
     assert mapping.feature_attributes is None and mapping.brand_attribute == "brand"
-    assert mapping.image_attributes == ("image", "pictures")
+    assert mapping.image_attributes is None
+    # Naming the packaged file is no file of the user's: no key is the user's.
+    assert not mapping.wrote("price.attribute") and not load_mapping().wrote("texts")
     assert mapping.removed_products == "disable" and mapping.removed_categories == "disable"
     assert mapping.tax_ids is None and mapping.company_id is None
     assert mapping.unclassified == "Unclassified" and mapping.page_size == 100
@@ -35,9 +38,12 @@ def test_a_file_names_only_what_it_changes(tmp_path, monkeypatch):
     path.write_text("price:\n  currency: EUR\nvendor:\n  company_id: 2\ntaxes:\n  ids: [6, 7]\n")
     monkeypatch.setenv("PIMFLOW_CSCART_MAPPING", str(path))
     mapping = load_mapping()
-    assert (mapping.price_attribute, mapping.price_currency) == ("price", "EUR")
+    assert (mapping.price_attribute, mapping.price_currency) == ("auto", "EUR")
     assert mapping.company_id == 2 and mapping.tax_ids == (6, 7)
     assert mapping.source == str(path)
+    # The keys the file wrote are the user's; the rest are the defaults'.
+    assert mapping.wrote("price.currency") and mapping.wrote("taxes.ids")
+    assert not mapping.wrote("price.attribute") and not mapping.wrote("weight.attribute")
 
 
 @pytest.mark.parametrize(
@@ -54,11 +60,15 @@ def test_a_file_names_only_what_it_changes(tmp_path, monkeypatch):
             "must be a CS-Cart feature type",
         ),
         (
-            {"features": {"attributes": ["price"]}},
+            {"price": {"attribute": "price"}, "features": {"attributes": ["price"]}},
             "features.attributes",
             "price is already used by price.attribute",
         ),
-        ({"features": {"brand": "name"}}, "features.brand", "name is used by texts.product"),
+        (
+            {"texts": {"product": "name"}, "features": {"brand": "name"}},
+            "features.brand",
+            "name is used by texts.product",
+        ),
         ({"vendor": {"company_id": 2, "attribute": "seller"}}, "vendor", "not both"),
         ({"vendor": {"company_id": 0}}, "vendor.company_id", "at least 1"),
         ({"taxes": {"ids": ["six"]}}, "taxes.ids", "list of positive ids"),

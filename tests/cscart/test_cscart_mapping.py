@@ -294,11 +294,46 @@ def test_emptied_values_are_sent_empty_so_that_cs_cart_clears_them():
     assert mapped.images == {"main_pair": {}, "image_pairs": []} and mapped.image_digest == []
 
 
-def test_a_missing_translation_of_the_name_falls_back_to_the_base_locale_then_the_code():
+def test_a_missing_translation_of_the_name_falls_back_to_the_first_locale_with_a_warning():
+    """The one rule of both targets (pimflow.akeneo.profile.labels_with_fallback)."""
     mapped = map_product(product(name=v("Boot", locale="en_US")), context())
     assert mapped.texts["de"]["product"] == "Boot"
-    mapped = map_product(product(name=None), context())
-    assert mapped.texts["en"]["product"] == mapped.texts["de"]["product"] == "BOOT-1"
+    assert mapped.warnings == [
+        ("product", "no label in de_DE (attribute name): the en_US label is used")
+    ]
+    # Empty or only spaces is no label; the first run locale that has one is used.
+    spaces = [
+        {"locale": "en_US", "scope": None, "data": "   "},
+        {"locale": "de_DE", "scope": None, "data": "Stiefel"},
+    ]
+    mapped = map_product(product(name=spaces), context())
+    assert mapped.texts["en"]["product"] == mapped.texts["de"]["product"] == "Stiefel"
+    assert "no label in en_US" in mapped.warnings[0][1]
+    assert map_product(product(), context()).warnings == []
+
+
+@pytest.mark.parametrize("name", [None, v("", locale="en_US"), v("  ", locale="de_DE")])
+def test_a_product_with_no_name_in_any_locale_is_refused_not_named_by_its_code(name):
+    with pytest.raises(MappingError) as error:
+        map_product(product(name=name), context())
+    assert error.value.field == "product"
+    assert error.value.reason == "no label in any locale (attribute name)"
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"price": v(["not", "a", "mapping"])}, "price"),
+        ({"image": v("not-a-mapping")}, "image"),
+        ({"pictures": v(12)}, "pictures"),
+        ({"weight": v({"amount": "1", "unit": ["GRAM"]})}, "weight"),
+    ],
+)
+def test_a_value_of_an_unexpected_shape_is_a_mapping_error_naming_its_attribute(values, field):
+    """Not only MappingError: whatever a value's shape breaks refuses that product only."""
+    with pytest.raises(MappingError) as error:
+        map_product(product(**values), context())
+    assert error.value.field == field, error.value
 
 
 def test_disabled_products_and_unclassified_ones():
@@ -397,7 +432,14 @@ def test_locales_match_shop_languages_by_code_then_by_language_one_each():
 
 
 def test_features_auto_leave_out_what_other_keys_use_and_what_no_feature_can_hold():
-    auto = parse_mapping({"features": {"brand": "brand", "exclude": ["care"]}})
+    auto = parse_mapping(
+        {
+            "texts": {"product": "name"},
+            "price": {"attribute": "price"},
+            "images": {"attributes": ["image", "pictures"]},
+            "features": {"brand": "brand", "exclude": ["care"]},
+        }
+    )
     planned = {spec.attribute: spec.feature_type for spec in plan_features(ATTRIBUTES, auto, {})}
     assert planned == {
         "stock": "O",
@@ -426,8 +468,11 @@ def test_variant_axes_become_select_box_features_with_their_purpose():
     assert planned["shoe_size"].feature_type == "N"  # a number axis: a select box of numbers
     assert planned["shoe_size"].purpose == "group_variation_catalog_item"
     assert planned["color"].feature_type == "S" and planned["color"].purpose == "group_catalog_item"
-    with pytest.raises(ConfigError, match="eco .* is a variant axis"):
-        plan_features(ATTRIBUTES, mapping, {"eco": "group_catalog_item"})
+    # Every axis type Akeneo allows is a select box: a boolean's variants are Yes and No.
+    eco = plan_features(ATTRIBUTES, mapping, {"eco": "group_catalog_item"})[-1]
+    assert (eco.attribute, eco.feature_type, eco.variant_source) == ("eco", "S", "boolean")
+    with pytest.raises(ConfigError, match="care .* is a variant axis"):
+        plan_features(ATTRIBUTES, mapping, {"care": "group_catalog_item"})
     with pytest.raises(ConfigError, match="weight is a variant axis"):
         plan_features(ATTRIBUTES, mapping, {"weight": "group_catalog_item"})
 

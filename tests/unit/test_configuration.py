@@ -78,7 +78,7 @@ def test_both_mappings_merge_a_users_file_by_the_one_rule(tmp_path):
     mine = tmp_path / "cscart.yaml"
     mine.write_text("texts:\n  full_description: null\nimages:\n  attributes: [image]\n")
     mapping = cscart.load_mapping(mine)
-    assert mapping.texts == {"product": "name"}  # product kept, full_description cleared
+    assert mapping.texts == {"product": "auto"}  # product kept, full_description cleared
     assert mapping.image_attributes == ("image",) and mapping.asset_file_attribute == "media"
 
 

@@ -40,6 +40,10 @@ STATUSES = ("A", "D", "H")
 FEATURE_TYPES = ("S", "M", "T", "N", "O", "C", "D", "E")
 PURPOSES = ("group_catalog_item", "group_variation_catalog_item")
 REMOVALS = ("disable", "delete", "keep")
+# A value that the catalog's own structure decides (pimflow.cscart.defaults): the family's
+# label attribute (`texts.product`), its image attributes (`images.attributes`), the one
+# price collection (`price.attribute`).
+AUTO = "auto"
 
 
 # -- value types: YAML in, checked with today's reasons -----------------------------------
@@ -173,11 +177,12 @@ class CsCartMapping(ConfigModel):
     )
     base_locale: Text = Field(None, validation_alias=_at("languages", "base"))
     texts: Annotated[Mapping[str, str], BeforeValidator(_codes_of(TEXT_FIELDS))] = Field(
-        default_factory=lambda: {"product": "name"}
+        default_factory=lambda: {"product": AUTO}
     )
+    # AUTO: the catalog's price collection attribute, when it has exactly one
     price_attribute: Annotated[
         str, BeforeValidator(_needed(_code, "CS-Cart needs a price: name a price attribute"))
-    ] = Field("price", validation_alias=_at("price", "attribute"))
+    ] = Field(AUTO, validation_alias=_at("price", "attribute"))
     price_currency: Annotated[
         str, BeforeValidator(_needed(_text, "name the currency of CS-Cart's prices (e.g. USD)"))
     ] = Field("USD", validation_alias=_at("price", "currency"))
@@ -238,16 +243,36 @@ class CsCartMapping(ConfigModel):
     upper_level_purpose: Purpose = Field(
         "group_catalog_item", validation_alias=_at("variations", "upper_level")
     )
-    image_attributes: Codes = Field((), validation_alias=_at("images", "attributes"))
+    # None: auto, each family's image attributes (CatalogProfile.image_attributes)
+    image_attributes: Annotated[
+        tuple[str, ...] | None, BeforeValidator(lambda v: None if v == AUTO else _codes(v))
+    ] = Field(None, validation_alias=_at("images", "attributes"))
     asset_file_attribute: Annotated[str, BeforeValidator(_or("media", _code))] = Field(
         "media", validation_alias=_at("images", "asset_file_attribute")
     )
     removed_products: Removal = "disable"
     page_size: Annotated[int, Field(ge=1)] = Field(100, validation_alias=_at("api", "page_size"))
     _source: str = PrivateAttr("<defaults>")
+    # The key paths the user's file wrote (a key it did not write is the default's).
+    _user_keys: frozenset[str] = PrivateAttr(frozenset())
+    # Attributes the catalog's defaults use (labels, images): kept out of `features: auto`.
+    _auto_used: Mapping[str, str] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any, /) -> None:
         self._source = (context or {}).get("source", "<defaults>")
+        self._user_keys = frozenset((context or {}).get("user_keys", ()))
+
+    def wrote(self, key: str) -> bool:
+        """Whether the user's file set `key` (`images.attributes`), itself or a section
+        above it: a mistake there is the user's to mend, not a default to skip."""
+        parts = key.split(".")
+        return any(".".join(parts[:n]) in self._user_keys for n in range(1, len(parts) + 1))
+
+    def with_catalog(self, update: Mapping[str, Any], used: Mapping[str, str]) -> CsCartMapping:
+        """A copy with the catalog's answers to `auto` (pimflow.cscart.defaults)."""
+        copy = self.model_copy(update=dict(update))
+        copy._auto_used = dict(used)
+        return copy
 
     @property
     def source(self) -> str:
@@ -277,9 +302,10 @@ class CsCartMapping(ConfigModel):
 
     def attributes_used(self) -> dict[str, str]:
         """Attribute -> the key that uses it (what `features: auto` leaves out)."""
-        used: dict[str, str] = {}
+        used: dict[str, str] = dict(self._auto_used)
         for name, attribute in self.texts.items():
-            used.setdefault(attribute, f"texts.{name}")
+            if attribute != AUTO:
+                used.setdefault(attribute, f"texts.{name}")
         for key, attribute in (
             ("price.attribute", self.price_attribute),
             ("list_price.attribute", self.list_price_attribute),
@@ -288,22 +314,42 @@ class CsCartMapping(ConfigModel):
             ("vendor.attribute", self.company_attribute),
             ("taxes.attribute", self.tax_attribute),
         ):
-            if attribute:
+            if attribute and attribute != AUTO:
                 used.setdefault(attribute, key)
         for name, attribute in self.dimensions.items():
             used.setdefault(attribute, f"dimensions.{name}")
-        for attribute in self.image_attributes:
+        for attribute in self.image_attributes or ():
             used.setdefault(attribute, "images.attributes")
         return used
 
 
 def parse_mapping(data: Any, source: str = "<mapping>") -> CsCartMapping:
     """Validate parsed YAML merged over the packaged defaults (the one rule of
-    pimflow.configuration); raise ConfigError naming the first wrong key."""
-    return CsCartMapping.parse(over_default(DEFAULT_MAPPING, document(data, source)), source)
+    pimflow.configuration); raise ConfigError naming the first wrong key. The key paths
+    `data` wrote are kept (`CsCartMapping.wrote`)."""
+    user = document(data, source)
+    return CsCartMapping.parse(
+        over_default(DEFAULT_MAPPING, user), source, user_keys=key_paths(user)
+    )
+
+
+def key_paths(data: Mapping[str, Any], prefix: str = "") -> set[str]:
+    """The dotted paths of a document's values: `{images: {attributes: [a]}}` →
+    {"images.attributes"}; an empty mapping (which replaces the default's) is a path too."""
+    paths: set[str] = set()
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            paths |= key_paths(value, f"{path}.")
+        else:
+            paths.add(path)
+    return paths
 
 
 def load_mapping(path: str | os.PathLike[str] | None = None) -> CsCartMapping:
-    """The mapping from `path`, else $PIMFLOW_CSCART_MAPPING, else the packaged defaults."""
-    chosen = Path(path or os.environ.get(ENV_VAR) or DEFAULT_MAPPING)
-    return parse_mapping(read_yaml(chosen), str(chosen))
+    """The mapping from `path`, else $PIMFLOW_CSCART_MAPPING, else the packaged defaults
+    (then no key is the user's)."""
+    chosen = path or os.environ.get(ENV_VAR)
+    if not chosen or Path(chosen).resolve() == DEFAULT_MAPPING.resolve():
+        return parse_mapping({}, str(DEFAULT_MAPPING))
+    return parse_mapping(read_yaml(Path(chosen)), str(chosen))

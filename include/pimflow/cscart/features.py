@@ -18,14 +18,18 @@ from typing import Any
 
 from pimflow.akeneo.datasets import PRODUCT_MODELS, PRODUCTS
 from pimflow.cscart.config import CsCartMapping
+from pimflow.cscart.defaults import CatalogMapping
 from pimflow.cscart.hook import CsCartHook, refusal
 from pimflow.cscart.mapping import (
+    METRIC,
     FeatureSpec,
     UnitConverter,
     VariantDef,
+    boolean_variants,
     collect_variant_values,
     feature_core,
     feature_texts,
+    metric_variant,
     plan_features,
 )
 from pimflow.cscart.upload import (
@@ -33,9 +37,9 @@ from pimflow.cscart.upload import (
     FEATURE_TEXT,
     FEATURE_VARIANT,
     Languages,
-    check_attributes,
     load_attribute_rows,
     load_axes,
+    load_catalog,
     load_converter,
     load_options,
     load_records,
@@ -50,21 +54,22 @@ log = logging.getLogger(__name__)
 
 def plan(
     folder: Any, mapping: CsCartMapping
-) -> tuple[dict[str, dict[str, Any]], list[FeatureSpec], UnitConverter]:
-    """Staged attributes, the features they become, and the unit converter (checked
-    against the mapping: a mismatch stops the run before anything is written)."""
+) -> tuple[dict[str, dict[str, Any]], list[FeatureSpec], UnitConverter, CatalogMapping]:
+    """Staged attributes, the features they become, the unit converter, and the mapping as
+    it applies to this catalog (akeneo.structure refused the run if it cannot)."""
     attributes = load_attribute_rows(folder)
     converter = load_converter(folder)
-    check_attributes(attributes, mapping, converter)
-    specs = plan_features(attributes, mapping, load_axes(folder, mapping))
-    return attributes, specs, converter
+    catalog = load_catalog(folder, mapping)
+    specs = plan_features(attributes, catalog.mapping, load_axes(folder, catalog.mapping))
+    return attributes, specs, converter, catalog
 
 
 def variant_definitions(
     folder: Any, specs: list[FeatureSpec], mapping: CsCartMapping, converter: UnitConverter
 ) -> dict[str, list[VariantDef]]:
-    """Every feature's variants: the options, the staged records, or the values products
-    and product models hold (numbers, reference data), in a stable order."""
+    """Every feature's variants: the options, the staged records, yes and no (a boolean
+    axis), or the values products and product models hold (numbers, metrics named with
+    their unit, reference data), in a stable order."""
     result: dict[str, list[VariantDef]] = {}
     by_source: dict[str, list[FeatureSpec]] = {}
     for spec in specs:
@@ -78,6 +83,8 @@ def variant_definitions(
     )
     for spec in record_specs:
         result[spec.attribute] = records.get(spec.reference_entity or "", [])
+    for spec in by_source.get("boolean", []):
+        result[spec.attribute] = boolean_variants()
     value_specs = by_source.get("values", [])
     if value_specs:
         seen: dict[str, dict[str, dict[str, str]]] = {s.attribute: {} for s in value_specs}
@@ -90,10 +97,11 @@ def variant_definitions(
                             seen[spec.attribute].setdefault(code, labels)
         for spec in value_specs:
             found = seen[spec.attribute]
-            if spec.feature_type == "N":
-                codes = sorted(found, key=lambda c: (float(c), c))
-            else:
-                codes = sorted(found)
+            codes = sorted(found, key=lambda c: (float(c), c)) if spec.numeric else sorted(found)
+            if spec.attribute_type == METRIC and spec.feature_type == "S":
+                symbol = converter.symbols.get((spec.metric_family, spec.metric_unit), "")
+                result[spec.attribute] = [metric_variant(code, symbol) for code in codes]
+                continue
             result[spec.attribute] = [VariantDef(code, found[code]) for code in codes]
     return result
 
@@ -429,7 +437,7 @@ def sync_features(
     complete_read: bool = True,
 ) -> StageResult:
     """`complete_read`: a full read, whose staged records and values are all there are."""
-    _, specs, converter = plan(folder, mapping)
-    variants = variant_definitions(folder, specs, mapping, converter)
+    _, specs, converter, catalog = plan(folder, mapping)
+    variants = variant_definitions(folder, specs, catalog.mapping, converter)
     sync = FeatureSync(hook, store, target, languages, mapping, complete_read)
     return sync.sync(specs, variants, converter)

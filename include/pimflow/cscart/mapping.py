@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from pimflow.akeneo.profile import NoLabel, labels_with_fallback
 from pimflow.akeneo.values import (
     ASSET_TYPES,
     MULTI_SELECT_TYPES,
@@ -26,7 +28,8 @@ from pimflow.akeneo.values import (
     pick,
 )
 from pimflow.configuration import ConfigError as MappingConfigError
-from pimflow.cscart.config import CsCartMapping
+from pimflow.cscart.config import AUTO, CsCartMapping
+from pimflow.cscart.defaults import CatalogMapping
 from pimflow.errors import MappingError
 
 UNCLASSIFIED_KEY = "__unclassified__"  # the id map key of the fallback category
@@ -43,6 +46,12 @@ METRIC = "pim_catalog_metric"
 BOOLEAN = "pim_catalog_boolean"
 DATE = "pim_catalog_date"
 IMAGE = "pim_catalog_image"
+
+# A boolean variant axis's two variants: their codes and names by language (others: English).
+BOOLEAN_VARIANTS = {
+    True: ("yes", "Yes", {"de": "Ja", "fr": "Oui", "es": "Sí", "it": "Sì", "nl": "Ja"}),
+    False: ("no", "No", {"de": "Nein", "fr": "Non", "es": "No", "it": "No", "nl": "Nee"}),
+}
 
 
 def run_config_error(key: str, reason: str) -> MappingConfigError:
@@ -229,9 +238,16 @@ class FeatureSpec:
             return "none"
         if self.attribute_type in (REFERENCE_ENTITY, REFERENCE_ENTITY_COLLECTION):
             return "records"
-        if self.feature_type == "N" or self.attribute_type in REFERENCE_DATA_TYPES:
+        if self.attribute_type == BOOLEAN:
+            return "boolean"  # always the same two: yes and no
+        if self.feature_type == "N" or self.attribute_type in (REFERENCE_DATA_TYPES | {METRIC}):
             return "values"
         return "options"
+
+    @property
+    def numeric(self) -> bool:
+        """Its variants are numbers (a metric axis's are named with the unit: "46 in")."""
+        return self.feature_type == "N" or self.attribute_type == METRIC
 
     @property
     def feature_code(self) -> str:
@@ -289,15 +305,21 @@ def plan_features(
                 )
             feature_type = "E"
         if code in axes and feature_type not in ("S", "N", "E"):
-            if auto == "O":
-                feature_type = "N"  # a variation feature must be a select box
+            # A variation feature must be a select box: a number's variants are the numbers,
+            # a metric's the amount with its unit ("46 in"), a boolean's yes and no.
+            if kind in (METRIC, BOOLEAN):
+                feature_type = "S"
+            elif auto == "O":
+                feature_type = "N"
             else:
                 raise run_config_error(
                     "variations",
                     f"{code} ({kind}) is a variant axis, which CS-Cart cannot group by "
                     "(it needs a select box feature)",
                 )
-        if feature_type not in _ALLOWED_TYPES[auto]:
+        if feature_type not in _ALLOWED_TYPES[auto] and not (
+            code in axes and feature_type == "S" and kind in (METRIC, BOOLEAN)
+        ):
             raise run_config_error(
                 f"features.types.{code}",
                 f"{code} ({kind}) cannot be a feature of type {feature_type}",
@@ -324,14 +346,34 @@ class VariantDef:
     """A feature variant as Akeneo defines it: its code and labels per locale."""
 
     code: str
-    labels: Mapping[str, str]
+    labels: Mapping[str, str]  # by Akeneo locale, or by language (`de`) for made-up names
     position: int = 0
+    name: str | None = None  # the name where `labels` has none ("46 in", "Yes")
 
 
 def variant_label(variant: VariantDef, locale: str, base: str, numeric: bool) -> str:
+    if variant.name is not None:
+        labels = variant.labels
+        return labels.get(locale) or labels.get(locale.split("_")[0]) or variant.name
     if numeric:
         return variant.code  # a number feature's variant is the number itself
     return label(variant.labels, locale, base, variant.code)
+
+
+def boolean_variants() -> list[VariantDef]:
+    """A boolean axis's variants: Yes and No, named in each language we know."""
+    return [
+        VariantDef(code, names, position, name)
+        for position, (code, name, names) in enumerate(
+            BOOLEAN_VARIANTS[value] for value in (True, False)
+        )
+    ]
+
+
+def metric_variant(code: str, symbol: str) -> VariantDef:
+    """A metric axis's variant: the amount in the attribute's default unit, with its
+    symbol (`46` INCH → "46 in")."""
+    return VariantDef(code, {}, name=f"{code} {symbol}".strip())
 
 
 def feature_core(
@@ -355,7 +397,7 @@ def feature_core(
         body["purpose"] = spec.purpose
     if mapping.company_id is not None:
         body["company_id"] = mapping.company_id
-    if symbol:
+    if symbol and spec.feature_type != "S":  # a select box's variants carry the unit
         body["suffix"] = symbol
     if spec.has_variants:
         numeric = spec.feature_type == "N"
@@ -383,7 +425,11 @@ def variant_value_code(spec: FeatureSpec, data: Any, converter: UnitConverter | 
     """The variant code of one value of a select-like attribute (option, record, number)."""
     if isinstance(data, Mapping) and "code" in data:
         return str(data["code"])
-    if spec.feature_type == "N":
+    if spec.attribute_type == BOOLEAN:
+        if not isinstance(data, bool):
+            raise MappingError(spec.attribute, f"{data!r} is not a yes/no value")
+        return BOOLEAN_VARIANTS[data][0]
+    if spec.numeric:
         return number_text(_numeric(spec, data, converter))
     return str(data)
 
@@ -519,10 +565,23 @@ class ProductContext:
     media: Mapping[tuple[str, str], MediaRef] = field(default_factory=dict)
     assets: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (family, code) -> media
     unclassified_id: int | None = None
+    # The mapping's `auto` answered by the catalog (None: the mapping names every code).
+    catalog: CatalogMapping | None = None
 
     @property
     def base_lang(self) -> str:
         return self.languages[self.base]
+
+    def label_attribute(self, family: str | None) -> str | None:
+        if self.catalog is not None:
+            return self.catalog.label_attribute(family)
+        named = self.mapping.texts.get("product")
+        return None if named == AUTO else named
+
+    def image_attributes(self, family: str | None) -> tuple[str, ...]:
+        if self.catalog is not None:
+            return self.catalog.image_attributes(family)
+        return tuple(self.mapping.image_attributes or ())
 
 
 @dataclass
@@ -534,6 +593,8 @@ class MappedProduct:
     images: dict[str, Any]  # main_pair and image_pairs
     image_digest: list[str]  # sha256 of each image, in order
     parent: str | None = None
+    # (field, reason): written, but not all as Akeneo has it (a name from another locale)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def create_body(self, base_lang: str, amount_default: int | None) -> dict[str, Any]:
         """The POST: core, the base language's texts (CS-Cart copies them into every
@@ -566,6 +627,18 @@ def product_key(product: Mapping[str, Any]) -> str:
     return str(product.get("uuid") or product["identifier"])
 
 
+@contextmanager
+def about(field_name: str) -> Iterator[None]:
+    """Any failure while mapping `field_name` becomes a MappingError naming it: a value of
+    an unexpected shape refuses its product, not the stage."""
+    try:
+        yield
+    except MappingError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever the value's shape broke
+        raise MappingError(field_name, f"unexpected value: {type(exc).__name__}: {exc}") from exc
+
+
 def map_product(product: Mapping[str, Any], ctx: ProductContext) -> MappedProduct:
     """The CS-Cart payloads of one staged product (simple or variant). Raises MappingError."""
     identifier = product.get("identifier")
@@ -579,50 +652,60 @@ def map_product(product: Mapping[str, Any], ctx: ProductContext) -> MappedProduc
         "product_code": identifier,
         "status": mapping.status_enabled if product.get("enabled") else mapping.status_disabled,
     }
-    core["price"] = _price(values, mapping.price_attribute, mapping.price_currency, ctx, True)
+    with about("price"):
+        core["price"] = _price(values, mapping.price_attribute, mapping.price_currency, ctx, True)
     if mapping.list_price_attribute:
-        core["list_price"] = _price(
-            values,
-            mapping.list_price_attribute,
-            mapping.list_price_currency or mapping.price_currency,
-            ctx,
-            False,
-        )
+        with about("list_price"):
+            core["list_price"] = _price(
+                values,
+                mapping.list_price_attribute,
+                mapping.list_price_currency or mapping.price_currency,
+                ctx,
+                False,
+            )
     if mapping.amount_attribute:
-        core["amount"] = _whole(values, mapping.amount_attribute, ctx, "amount")
+        with about("amount"):
+            core["amount"] = _whole(values, mapping.amount_attribute, ctx, "amount")
     if mapping.weight_attribute:
-        weight = _measure(values, mapping.weight_attribute, mapping.weight_unit, ctx, "weight")
-        core["weight"] = str(weight.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+        with about("weight"):
+            weight = _measure(values, mapping.weight_attribute, mapping.weight_unit, ctx, "weight")
+            core["weight"] = str(weight.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
     for name, attribute in mapping.dimensions.items():
-        size = _measure(values, attribute, mapping.dimension_unit, ctx, name)
-        core[name] = int(size.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    company = _company(values, ctx)
+        with about(name):
+            size = _measure(values, attribute, mapping.dimension_unit, ctx, name)
+            core[name] = int(size.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    with about("company_id"):
+        company = _company(values, ctx)
     if company is not None:
         core["company_id"] = company
-    taxes = _taxes(values, ctx)
+    with about("tax_ids"):
+        taxes = _taxes(values, ctx)
     if taxes is not None:
         core["tax_ids"] = taxes
-    core["category_ids"] = _categories(product, ctx)
+    with about("category_ids"):
+        core["category_ids"] = _categories(product, ctx)
     core["main_category"] = core["category_ids"][0]
 
     neutral, per_locale = _feature_values(values, ctx)
     if neutral:
         core["product_features"] = neutral
 
+    names, warnings = product_names(product, ctx)
     texts: dict[str, dict[str, Any]] = {}
     for locale, lang in ctx.languages.items():
         body: dict[str, Any] = {}
         for name, attribute in mapping.texts.items():
-            value = _text(pick(values, attribute, locale, channel), locale, base)
-            if name == "product" and not value:
-                value = _text(pick(values, attribute, base, channel), base, base) or identifier
-            body[name] = value
+            if name == "product":
+                body[name] = names[locale]
+                continue
+            with about(name):
+                body[name] = _text(pick(values, attribute, locale, channel), locale, base)
         localized = per_locale.get(locale)
         if localized:
             body["product_features"] = localized
         texts[lang] = body
 
-    images, digest = _images(values, ctx)
+    images, digest = _images(values, ctx, product.get("family"))
     return MappedProduct(
         key=product_key(product),
         identifier=identifier,
@@ -631,7 +714,42 @@ def map_product(product: Mapping[str, Any], ctx: ProductContext) -> MappedProduc
         images=images,
         image_digest=digest,
         parent=product.get("parent"),
+        warnings=warnings,
     )
+
+
+def product_names(
+    product: Mapping[str, Any], ctx: ProductContext
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The name per run locale by the one rule of both targets (labels_with_fallback): a
+    locale without its own gets the first locale's that has one, with a warning; a product
+    with none in any locale is refused (CS-Cart refuses an empty name, and naming it by
+    its identifier would hide the gap)."""
+    attribute = ctx.label_attribute(product.get("family"))
+    if attribute is None:
+        raise MappingError("product", f"family {product.get('family')!r} names no label attribute")
+    with about(attribute):
+        by_locale = {
+            locale: _text(
+                pick(product.get("values") or {}, attribute, locale, ctx.channel), locale, ctx.base
+            )
+            for locale in ctx.languages
+        }
+    try:
+        names, missing = labels_with_fallback(by_locale, ctx.languages)
+    except NoLabel:
+        raise MappingError("product", f"no label in any locale (attribute {attribute})") from None
+    warnings = []
+    if missing:
+        source = next(locale for locale in ctx.languages if locale not in missing)
+        warnings.append(
+            (
+                "product",
+                f"no label in {', '.join(missing)} (attribute {attribute}): "
+                f"the {source} label is used",
+            )
+        )
+    return names, warnings
 
 
 def _text(value: Any, locale: str, base: str) -> str:
@@ -761,15 +879,28 @@ def _feature_values(
                 spec.attribute, "its feature is not in CS-Cart (see the features stage)"
             )
         key = str(feature_id)
-        if spec.feature_type == "T":
-            # CS-Cart keeps a text value per language: every language gets its own.
-            for locale in ctx.languages:
-                text = _text(pick(values, spec.attribute, locale, ctx.channel), locale, ctx.base)
-                per_locale[locale][key] = {"feature_type": "T", "value": text} if text else ""
-            continue
-        data = pick(values, spec.attribute, ctx.base, ctx.channel)
-        neutral[key] = _feature_value(spec, data, ctx)
+        with about(spec.attribute):
+            _feature_value_into(spec, key, values, ctx, neutral, per_locale)
     return neutral, {locale: body for locale, body in per_locale.items() if body}
+
+
+def _feature_value_into(
+    spec: FeatureSpec,
+    key: str,
+    values: Mapping[str, Any],
+    ctx: ProductContext,
+    neutral: dict[str, Any],
+    per_locale: dict[str, dict[str, Any]],
+) -> None:
+    """One feature's value: in `per_locale` for a text (CS-Cart keeps one per language,
+    every language gets its own), else in `neutral`."""
+    if spec.feature_type == "T":
+        for locale in ctx.languages:
+            text = _text(pick(values, spec.attribute, locale, ctx.channel), locale, ctx.base)
+            per_locale[locale][key] = {"feature_type": "T", "value": text} if text else ""
+        return
+    data = pick(values, spec.attribute, ctx.base, ctx.channel)
+    neutral[key] = _feature_value(spec, data, ctx)
 
 
 def _variant_id(spec: FeatureSpec, code: str, ctx: ProductContext) -> int:
@@ -812,23 +943,16 @@ def _feature_value(spec: FeatureSpec, data: Any, ctx: ProductContext) -> Any:
     raise MappingError(spec.attribute, f"feature type {kind} has no product value")
 
 
-def _images(values: Mapping[str, Any], ctx: ProductContext) -> tuple[dict[str, Any], list[str]]:
-    """main_pair and image_pairs from the image attributes, in order; each file once."""
+def _images(
+    values: Mapping[str, Any], ctx: ProductContext, family: str | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """main_pair and image_pairs from the image attributes (the family's, for `auto`), in
+    order; each file once."""
     refs: list[MediaRef] = []
     seen: set[str] = set()
-    for attribute in ctx.mapping.image_attributes:
-        row = ctx.attributes.get(attribute) or {}
-        data = pick(values, attribute, ctx.base, ctx.channel)
-        if data is None:
-            continue
-        found: list[MediaRef | None] = []
-        if row.get("type") == IMAGE or (isinstance(data, Mapping) and "code" in data):
-            found.append(ctx.media.get(("product", data["code"])))
-        elif row.get("type") in ASSET_TYPES:
-            family = row.get("reference_data_name") or ""
-            for asset in data:
-                media_code = ctx.assets.get((family, asset))
-                found.append(ctx.media.get(("asset", media_code)) if media_code else None)
+    for attribute in ctx.image_attributes(family):
+        with about(attribute):
+            found = _media_refs(attribute, pick(values, attribute, ctx.base, ctx.channel), ctx)
         for ref in found:
             if ref is None or not ref.mime_type.startswith("image/") or ref.sha256 in seen:
                 continue
@@ -844,3 +968,17 @@ def _images(values: Mapping[str, Any], ctx: ProductContext) -> tuple[dict[str, A
         ],
     }
     return images, [ref.sha256 for ref in refs]
+
+
+def _media_refs(attribute: str, data: Any, ctx: ProductContext) -> list[MediaRef | None]:
+    """The staged files an image or asset collection value names."""
+    if data is None:
+        return []
+    row = ctx.attributes.get(attribute) or {}
+    if row.get("type") == IMAGE or (isinstance(data, Mapping) and "code" in data):
+        return [ctx.media.get(("product", data["code"]))]
+    if row.get("type") in ASSET_TYPES:
+        asset_family = row.get("reference_data_name") or ""
+        codes = [ctx.assets.get((asset_family, asset)) for asset in data]
+        return [ctx.media.get(("asset", code)) if code else None for code in codes]
+    return []

@@ -71,7 +71,9 @@ def build_context(
 ) -> tuple[ProductContext, list[str]]:
     """Everything mapping needs, from the staged structure and the id map; and warnings
     about features the features stage could not write (their values are not sent)."""
-    attributes, specs, converter = plan(folder, mapping)
+    attributes, specs, converter, catalog = plan(folder, mapping)
+    mapping = catalog.mapping
+    images = catalog.all_image_attributes()
     feature_ids = {k: int(v) for k, v in store.remote_ids(target, FEATURE).items()}
     warnings = []
     kept_specs = []
@@ -85,7 +87,7 @@ def build_context(
     families = {
         row.get("reference_data_name") or ""
         for code, row in attributes.items()
-        if code in mapping.image_attributes and row["type"] in ASSET_TYPES
+        if code in images and row["type"] in ASSET_TYPES
     }
     ctx = ProductContext(
         channel=structure["channel"],
@@ -99,11 +101,12 @@ def build_context(
         category_ids={k: v for k, v in category_ids.items() if k in order},
         category_order=order,
         converter=converter,
-        media=load_media(folder, urls) if mapping.image_attributes else {},
+        media=load_media(folder, urls) if images else {},
         assets=load_assets(
             folder, families, mapping.asset_file_attribute, languages.base, structure["channel"]
         ),
         unclassified_id=category_ids.get(UNCLASSIFIED_KEY) if mapping.unclassified else None,
+        catalog=catalog,
     )
     return ctx, warnings
 
@@ -228,9 +231,17 @@ class ProductUploader:
             self.result.count(PRODUCT, "read")
             identifier = str(product.get("identifier") or product.get("uuid") or "?")
             try:
-                mapped.append(map_product(product, self.ctx))
+                item = map_product(product, self.ctx)
             except MappingError as exc:
                 self.result.fail(PRODUCT, identifier, exc.field, exc.reason)
+                continue
+            except Exception as exc:  # noqa: BLE001 - one product's surprise, not the stage's
+                log.exception("mapping product %s failed", identifier)
+                self.result.fail(PRODUCT, identifier, "", f"{type(exc).__name__}: {exc}")
+                continue
+            for field_name, reason in item.warnings:
+                self.result.warn(PRODUCT, item.identifier, field_name, reason)
+            mapped.append(item)
         keys = [m.key for m in mapped]
         base_lang = self.ctx.base_lang
         core_known = self.store.hashes(self.target, PRODUCT, keys)
@@ -302,6 +313,10 @@ class ProductUploader:
             if not field_name and "image" in reason and item.image_digest:
                 field_name = "main_pair"  # CS-Cart could not take one of the images
             outcome.error = (field_name, reason)
+        except Exception as exc:  # noqa: BLE001 - one product's surprise, not the stage's
+            log.exception("writing product %s failed", item.identifier)
+            outcome.status = "failed"
+            outcome.error = ("", f"{type(exc).__name__}: {exc}")
         return outcome
 
     def _create(self, plan: _Plan, outcome: _Outcome) -> None:

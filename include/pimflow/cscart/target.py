@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pimflow.targets.base import ConnectionField, ShopTarget, Stage
+from pimflow.targets.base import ConnectionField, MappingCheck, ShopTarget, Stage
 
 _STAGES = "pimflow.cscart.stages"
 
@@ -45,6 +45,13 @@ class CsCartTarget(ShopTarget):
         from pimflow.cscart.config import load_mapping
 
         return load_mapping(path)
+
+    def check_mapping(self, mapping: Any, source: str, profile: Any) -> MappingCheck:
+        """Keys the user wrote that name what the catalog lacks (or of the wrong type) are
+        problems, defaults that do not apply notes (pimflow.cscart.defaults)."""
+        from pimflow.cscart.defaults import check_mapping
+
+        return check_mapping(mapping, source, profile)
 
     def stages(self) -> tuple[Stage, ...]:
         return (

@@ -24,19 +24,18 @@ from pimflow.akeneo.datasets import (
     MEDIA,
     RECORDS,
 )
-from pimflow.akeneo.values import ASSET_TYPES, pick
+from pimflow.akeneo.profile import CatalogProfile
+from pimflow.akeneo.values import pick
 from pimflow.cscart.config import CsCartMapping
+from pimflow.cscart.defaults import CatalogMapping, resolve
 from pimflow.cscart.hook import CsCartHook
 from pimflow.cscart.mapping import (
-    IMAGE,
-    METRIC,
     MediaRef,
     UnitConverter,
     VariantDef,
     axis_purposes,
     base_locale,
     language_map,
-    run_config_error,
 )
 from pimflow.staging import read_rows
 
@@ -157,48 +156,10 @@ def load_category_rows(
     return rows
 
 
-def check_attributes(
-    attributes: Mapping[str, Mapping[str, Any]],
-    mapping: CsCartMapping,
-    converter: UnitConverter,
-) -> None:
-    """The mapping names attributes that Akeneo has, of types that fit; else the run stops
-    (before writing anything) with the key and the reason."""
-
-    def need(key: str, code: str | None, types: tuple[str, ...] | None = None) -> None:
-        if code is None:
-            return
-        row = attributes.get(code)
-        if row is None:
-            raise run_config_error(key, f"Akeneo has no attribute {code!r}")
-        if types is not None and row["type"] not in types:
-            raise run_config_error(
-                key, f"{code} is a {row['type']}, not one of {', '.join(sorted(types))}"
-            )
-
-    prices = ("pim_catalog_price_collection",)
-    for name, code in mapping.texts.items():
-        need(f"texts.{name}", code)
-    need("price.attribute", mapping.price_attribute, prices)
-    need("list_price.attribute", mapping.list_price_attribute, prices)
-    need("amount.attribute", mapping.amount_attribute, ("pim_catalog_number",))
-    need("vendor.attribute", mapping.company_attribute)
-    need("taxes.attribute", mapping.tax_attribute)
-    for key, code, unit in [
-        ("weight", mapping.weight_attribute, mapping.weight_unit),
-        *[(f"dimensions.{n}", c, mapping.dimension_unit) for n, c in mapping.dimensions.items()],
-    ]:
-        need(key, code, (METRIC,))
-        if code is None:
-            continue
-        family = attributes[code].get("metric_family") or ""
-        if not converter.has_unit(family, unit):
-            raise run_config_error(
-                f"{key}.unit" if key == "weight" else "dimensions.unit",
-                f"{unit} is not a unit of {code}'s measurement family {family}",
-            )
-    for code in mapping.image_attributes:
-        need("images.attributes", code, (IMAGE, "pim_catalog_file", *ASSET_TYPES))
+def load_catalog(folder: Any, mapping: CsCartMapping) -> CatalogMapping:
+    """The mapping as it applies to the staged catalog (`auto` answered, defaults the
+    catalog lacks dropped); akeneo.structure checked it already (CsCartTarget.check_mapping)."""
+    return resolve(mapping, CatalogProfile.from_folder(folder))
 
 
 def load_media(folder: Any, urls: Any) -> dict[tuple[str, str], MediaRef]:
