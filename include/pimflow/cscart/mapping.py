@@ -29,7 +29,6 @@ from pimflow.akeneo.values import (
 )
 from pimflow.configuration import ConfigError as MappingConfigError
 from pimflow.cscart.config import AUTO, CsCartMapping
-from pimflow.cscart.defaults import CatalogMapping
 from pimflow.errors import MappingError
 
 UNCLASSIFIED_KEY = "__unclassified__"  # the id map key of the fallback category
@@ -565,8 +564,9 @@ class ProductContext:
     media: Mapping[tuple[str, str], MediaRef] = field(default_factory=dict)
     assets: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (family, code) -> media
     unclassified_id: int | None = None
-    # The mapping's `auto` answered by the catalog (None: the mapping names every code).
-    catalog: CatalogMapping | None = None
+    # The mapping's `auto` answered by the catalog (None: the mapping names every code): a
+    # cscart.defaults.CatalogMapping, which plans features with this module's functions.
+    catalog: Any = None
 
     @property
     def base_lang(self) -> str:
