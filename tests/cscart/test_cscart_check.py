@@ -144,3 +144,20 @@ def test_the_price_collection_none_one_or_two():
         profile([attribute("msrp", "pim_catalog_price_collection")]),
     )
     assert named.problems == [] and named.resolved["price"] == "msrp (USD)"
+
+
+def test_a_variant_axis_the_mapping_uses_for_another_field_is_refused_before_the_run():
+    """An axis must stay a feature: found by the check (the family variants are part of
+    the profile), not by the features stage, which would fail and be retried."""
+    variants = [
+        {
+            "code": "screens_by_size",
+            "family": "screens",
+            "variant_attribute_sets": [{"level": 1, "axes": ["screen_size"], "attributes": []}],
+        }
+    ]
+    catalog = CatalogProfile.from_rows(STRANGER, FAMILIES, variants)
+    result = check({"dimensions": {"length": "screen_size"}}, catalog)
+    assert [(p.key, p.attribute) for p in result.problems] == [("dimensions.length", "screen_size")]
+    assert "variant axis" in result.problems[0].reason
+    assert check({}, catalog).problems == []

@@ -40,13 +40,19 @@ class Family:
 class CatalogProfile:
     attributes: Mapping[str, AttributeInfo]
     families: Mapping[str, Family] = field(default_factory=dict)
+    # The family variants as Akeneo gives them (code, family, variant_attribute_sets).
+    family_variants: tuple[Mapping[str, Any], ...] = ()
 
     @classmethod
     def from_rows(
-        cls, attributes: Iterable[Mapping[str, Any]], families: Iterable[Mapping[str, Any]]
+        cls,
+        attributes: Iterable[Mapping[str, Any]],
+        families: Iterable[Mapping[str, Any]],
+        family_variants: Iterable[Mapping[str, Any]] = (),
     ) -> CatalogProfile:
-        """From the staged (or API) attribute and family rows."""
+        """From the staged (or API) attribute, family and family variant rows."""
         return cls(
+            family_variants=tuple(family_variants),
             attributes={row["code"]: AttributeInfo.from_api(row) for row in attributes},
             families={
                 row["code"]: Family(
@@ -61,10 +67,14 @@ class CatalogProfile:
 
     @classmethod
     def from_folder(cls, folder: Any) -> CatalogProfile:
-        from pimflow.akeneo.datasets import ATTRIBUTES, FAMILIES
+        from pimflow.akeneo.datasets import ATTRIBUTES, FAMILIES, FAMILY_VARIANTS
         from pimflow.staging import read_rows
 
-        return cls.from_rows(read_rows(folder, ATTRIBUTES), read_rows(folder, FAMILIES))
+        return cls.from_rows(
+            read_rows(folder, ATTRIBUTES),
+            read_rows(folder, FAMILIES),
+            read_rows(folder, FAMILY_VARIANTS),
+        )
 
     def of_types(self, types: Iterable[str]) -> list[str]:
         """The attributes of these types, by code."""

@@ -211,11 +211,12 @@ def resolve(
 def _check_features(mapping: CsCartMapping, profile: CatalogProfile, check: MappingCheck) -> None:
     """What plan_features would refuse (a type no feature can hold, a wrong feature type),
     said before the run writes anything."""
-    from pimflow.cscart.mapping import plan_features
+    from pimflow.cscart.mapping import axis_purposes, plan_features
 
     rows = {code: attribute_row(info) for code, info in profile.attributes.items()}
+    axes = axis_purposes(profile.family_variants, mapping) if mapping.variations else {}
     try:
-        specs = plan_features(rows, mapping, {})
+        specs = plan_features(rows, mapping, axes)
     except ConfigError as exc:
         attribute = next((code for code in rows if repr(code) in exc.reason), "")
         attribute = attribute or exc.reason.split(" ", 1)[0]
