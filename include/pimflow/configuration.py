@@ -29,7 +29,14 @@ from pathlib import Path
 from typing import Any, Self
 
 import yaml
-from pydantic import AliasPath, BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import (
+    AliasPath,
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 # (file, where in it, reason) → the exception to raise; ConfigError takes exactly these.
 ErrorFactory = Callable[[str, str, str], Exception]
@@ -186,6 +193,35 @@ class ConfigModel(BaseModel):
         except ValidationError as exc:
             key, reason = describe(exc, cls.known_keys)
             raise ConfigError(source, key, reason) from None
+
+
+class MappingModel(ConfigModel):
+    """A target's mapping: also knows which keys the user's file wrote, because a key the
+    user wrote that cannot work refuses the run, while a default that cannot is skipped."""
+
+    _user_keys: frozenset[str] = PrivateAttr(frozenset())
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._user_keys = frozenset((context or {}).get("user_keys") or ())
+
+    def wrote(self, key: str) -> bool:
+        """Whether the user's file set `key` (`images.attributes`), itself or a section
+        above it."""
+        parts = key.split(".")
+        return any(".".join(parts[:n]) in self._user_keys for n in range(1, len(parts) + 1))
+
+
+def key_paths(data: Mapping[str, Any], prefix: str = "") -> set[str]:
+    """The dotted paths of a document's values, to its leaves: `{images: {attributes: [a]}}`
+    → {"images.attributes"}; an empty mapping (which replaces the default's) is a leaf."""
+    paths: set[str] = set()
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            paths |= key_paths(value, f"{path}.")
+        else:
+            paths.add(path)
+    return paths
 
 
 def read_yaml(path: str | os.PathLike[str], error: ErrorFactory = ConfigError) -> Any:

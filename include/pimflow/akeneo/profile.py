@@ -35,6 +35,16 @@ class Family:
     attribute_as_image: str | None
     attributes: tuple[str, ...] = ()
 
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Family:
+        """From a staged (or API) family row."""
+        return cls(
+            row["code"],
+            row.get("attribute_as_label") or None,
+            row.get("attribute_as_image") or None,
+            tuple(row.get("attributes") or ()),
+        )
+
 
 @dataclass(frozen=True)
 class CatalogProfile:
@@ -54,15 +64,7 @@ class CatalogProfile:
         return cls(
             family_variants=tuple(family_variants),
             attributes={row["code"]: AttributeInfo.from_api(row) for row in attributes},
-            families={
-                row["code"]: Family(
-                    row["code"],
-                    row.get("attribute_as_label") or None,
-                    row.get("attribute_as_image") or None,
-                    tuple(row.get("attributes") or ()),
-                )
-                for row in families
-            },
+            families={row["code"]: Family.from_row(row) for row in families},
         )
 
     @classmethod

@@ -21,7 +21,15 @@ from pydantic import (
     model_validator,
 )
 
-from pimflow.configuration import ConfigModel, Invalid, document, over_default, read_yaml, values_of
+from pimflow.configuration import (
+    Invalid,
+    MappingModel,
+    document,
+    key_paths,
+    over_default,
+    read_yaml,
+    values_of,
+)
 
 DEFAULT_MAPPING = Path(__file__).with_name("default_mapping.yaml")
 ENV_VAR = "PIMFLOW_CSCART_MAPPING"
@@ -167,7 +175,7 @@ def _at(*path: str) -> AliasPath:
     return AliasPath(*path)
 
 
-class CsCartMapping(ConfigModel):
+class CsCartMapping(MappingModel):
     """Which Akeneo attributes feed which CS-Cart fields, and how (see the YAML).
 
     Each attribute reads the key of the file its alias names (`price.attribute`)."""
@@ -253,20 +261,12 @@ class CsCartMapping(ConfigModel):
     removed_products: Removal = "disable"
     page_size: Annotated[int, Field(ge=1)] = Field(100, validation_alias=_at("api", "page_size"))
     _source: str = PrivateAttr("<defaults>")
-    # The key paths the user's file wrote (a key it did not write is the default's).
-    _user_keys: frozenset[str] = PrivateAttr(frozenset())
     # Attributes the catalog's defaults use (labels, images): kept out of `features: auto`.
     _auto_used: Mapping[str, str] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any, /) -> None:
+        super().model_post_init(context)
         self._source = (context or {}).get("source", "<defaults>")
-        self._user_keys = frozenset((context or {}).get("user_keys", ()))
-
-    def wrote(self, key: str) -> bool:
-        """Whether the user's file set `key` (`images.attributes`), itself or a section
-        above it: a mistake there is the user's to mend, not a default to skip."""
-        parts = key.split(".")
-        return any(".".join(parts[:n]) in self._user_keys for n in range(1, len(parts) + 1))
 
     def with_catalog(self, update: Mapping[str, Any], used: Mapping[str, str]) -> CsCartMapping:
         """A copy with the catalog's answers to `auto` (pimflow.cscart.defaults)."""
@@ -331,19 +331,6 @@ def parse_mapping(data: Any, source: str = "<mapping>") -> CsCartMapping:
     return CsCartMapping.parse(
         over_default(DEFAULT_MAPPING, user), source, user_keys=key_paths(user)
     )
-
-
-def key_paths(data: Mapping[str, Any], prefix: str = "") -> set[str]:
-    """The dotted paths of a document's values: `{images: {attributes: [a]}}` →
-    {"images.attributes"}; an empty mapping (which replaces the default's) is a path too."""
-    paths: set[str] = set()
-    for key, value in data.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            paths |= key_paths(value, f"{path}.")
-        else:
-            paths.add(path)
-    return paths
 
 
 def load_mapping(path: str | os.PathLike[str] | None = None) -> CsCartMapping:

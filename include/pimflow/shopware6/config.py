@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasPath, BeforeValidator, Field, PrivateAttr
+from pydantic import AliasPath, BeforeValidator, Field
 
 from pimflow.akeneo.profile import (
     BOOLEAN_TYPES,
@@ -30,7 +30,15 @@ from pimflow.akeneo.profile import (
     CatalogProfile,
 )
 from pimflow.akeneo.values import ASSET_TYPES, MULTI_SELECT_TYPES, SELECT_TYPES
-from pimflow.configuration import ConfigModel, Invalid, document, over_default, read_yaml, values_of
+from pimflow.configuration import (
+    Invalid,
+    MappingModel,
+    document,
+    key_paths,
+    over_default,
+    read_yaml,
+    values_of,
+)
 from pimflow.targets.base import MappingCheck, MappingProblem
 
 DEFAULT_FILE = Path(__file__).with_name("default_mapping.yaml")
@@ -153,7 +161,7 @@ Attribute = Annotated[str | None, BeforeValidator(_attribute)]
 AutoOrList = Annotated[list[str] | None, BeforeValidator(_auto_or_list)]
 
 
-class Shopware6Mapping(ConfigModel):
+class Shopware6Mapping(MappingModel):
     """Which Akeneo attributes feed which Shopware fields (see default_mapping.yaml).
 
     Each attribute reads the key of the file its alias names (`price.attribute`)."""
@@ -196,17 +204,6 @@ class Shopware6Mapping(ConfigModel):
     cross_selling: StringMap = Field(default_factory=dict)  # association type -> name
     removed_products: Literal["deactivate", "delete"] = "deactivate"
     batch_size: int = Field(250, ge=1, le=1000)
-    # The key paths the user's file wrote (`manufacturer`, `translations.name`): a key the
-    # user wrote that cannot work refuses the run; a default that cannot is skipped.
-    _user_keys: frozenset[str] = PrivateAttr(frozenset())
-
-    def model_post_init(self, context: Any, /) -> None:
-        self._user_keys = frozenset((context or {}).get("user_keys") or ())
-
-    def wrote(self, key: str) -> bool:
-        """Whether the user's file wrote `key` (or a section holding it)."""
-        parts = key.split(".")
-        return any(".".join(parts[:n]) in self._user_keys for n in range(1, len(parts) + 1))
 
     def mapped_attributes(self) -> set[str]:
         """Attributes that feed a dedicated Shopware field (not properties or custom fields);
@@ -215,19 +212,6 @@ class Shopware6Mapping(ConfigModel):
         used |= {self.price_attribute, *(self.media_attributes or ())}
         used |= {a for a in (self.manufacturer, self.tax_attribute, self.stock_attribute) if a}
         return used - {AUTO}
-
-
-def key_paths(raw: Mapping[str, Any], prefix: str = "") -> set[str]:
-    """The key paths a document writes, to its leaves (an empty mapping is a leaf: it
-    replaces the default's section)."""
-    paths = set()
-    for key, value in raw.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            paths |= key_paths(value, f"{path}.")
-        else:
-            paths.add(path)
-    return paths
 
 
 def parse_mapping(

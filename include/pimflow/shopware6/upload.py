@@ -131,15 +131,7 @@ def load_catalog(folder: ObjectStoragePath) -> Catalog:
         attributes=attributes,
         attribute_labels=labels,
         family_attributes={row["code"]: list(row["attributes"] or []) for row in families},
-        families={
-            row["code"]: Family(
-                row["code"],
-                row.get("attribute_as_label") or None,
-                row.get("attribute_as_image") or None,
-                tuple(row.get("attributes") or ()),
-            )
-            for row in families
-        },
+        families={row["code"]: Family.from_row(row) for row in families},
         family_variants=load_family_variants(folder),
         measurement_families={row["code"]: row for row in read_rows(folder, MEASUREMENT_FAMILIES)},
         media=media,
