@@ -25,8 +25,9 @@ run folder, `<run folder>/dry_run/<task id>[@<map index>].json`, and loads at it
 the snapshots of every task upstream of it in the DAG, in dependency order. Nothing else
 is read, so a retried task sees exactly what its first attempt saw and overwrites its own
 snapshot (idempotent); a task running beside it in parallel is never seen. Snapshots hold
-payload hashes, id maps (placeholders included), relations and the responder's notes,
-never a credential nor a request body; they go with the run folder.
+payload hashes and the payloads "written" (catalog data, for the plan), id maps
+(placeholders included), relations and the responder's notes, never a credential; they go
+with the run folder.
 
 The stage runner applies all this (pimflow/pipeline/upload.py, pipeline/context.py's
 `state_store()` for the extraction's tasks), so no stage and no target knows it is in a dry
@@ -312,8 +313,21 @@ class OverlayStore:
             ("hash", target, entity), keys, _reader(self._store.hashes, target, entity)
         )
 
-    def save(self, target: str, entity: str, hashes: dict[str, str]) -> None:
+    def save(
+        self,
+        target: str,
+        entity: str,
+        hashes: dict[str, str],
+        payloads: dict[str, Any] | None = None,
+    ) -> None:
         self._write(("hash", target, entity), hashes)
+        if payloads:
+            self._write(("payload", target, entity), payloads)
+
+    def payloads(self, target: str, entity: str, keys: Iterable[str]) -> dict[str, Any]:
+        return self._read(
+            ("payload", target, entity), keys, _reader(self._store.payloads, target, entity)
+        )
 
     def keys(self, target: str, entity: str) -> set[str]:
         def every(_: Any) -> dict[str, str]:
@@ -325,10 +339,12 @@ class OverlayStore:
         gone = dict.fromkeys(keys)
         self._write(("hash", target, entity), gone)
         self._write(("relations", target, entity), gone)
+        self._write(("payload", target, entity), gone)
 
     def forget(self, target: str, entity: str | None = None) -> None:
         with self._lock:
             self.written.wipe(("hash", target, entity or EVERY_ENTITY))
+            self.written.wipe(("payload", target, entity or EVERY_ENTITY))
 
     # -- relations -----------------------------------------------------------------------------
     def relations(

@@ -6,6 +6,7 @@ carries the counts. So one definition of the counts and of an error serves them 
 
     counts: {entity: {read, created, updated, unchanged, deleted, skipped, failed}}
     errors: [{entity, identifier, field, reason, details}]
+    plan:   {entries: [{entity, identifier, action, changes}], total}  (pimflow/plan.py)
 
 `identifier` is what a person finds the item by (a product's identifier, a category's or
 feature's code, with a word saying which when the entity does not); `field` the shop's or
@@ -18,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
+
+from pimflow.plan import STAGE_PLAN_CAP, PlanEntry, plan_entry
 
 COUNTS = ("read", "created", "updated", "unchanged", "deleted", "skipped", "failed")
 
@@ -61,6 +64,8 @@ class StageResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[ItemError] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # stage-specific figures
+    planned: list[PlanEntry] = field(default_factory=list)  # the first STAGE_PLAN_CAP
+    planned_total: int = 0
 
     def count(self, entity: str, what: str, n: int = 1) -> None:
         if what not in COUNTS:
@@ -80,6 +85,20 @@ class StageResult:
         """The item was written, but not all of it (or not yet): reported, not counted."""
         self.errors.append(item_error(entity, identifier, field_name, reason, details))
 
+    def plan(
+        self,
+        entity: str,
+        identifier: Any,
+        action: str,
+        old: Mapping[str, Any] | None = None,
+        new: Mapping[str, Any] | None = None,
+    ) -> None:
+        """The item is written (or would be, in a dry run): which fields change, old → new
+        (`old`: the payload last written, from the state store; None if unknown)."""
+        self.planned_total += 1
+        if len(self.planned) < STAGE_PLAN_CAP:
+            self.planned.append(plan_entry(entity, identifier, action, old, new))
+
     def extend(self, errors: Iterable[ItemError]) -> None:
         self.errors.extend(errors)
 
@@ -89,6 +108,8 @@ class StageResult:
             "errors": list(self.errors),
             **self.extra,
         }
+        if self.planned_total:
+            summary["plan"] = {"entries": list(self.planned), "total": self.planned_total}
         if calls is not None:
             summary["calls"] = calls
         return summary

@@ -1,7 +1,8 @@
 """The state store: what pimflow last wrote to each target, for change detection.
 
 For each (target, entity type, key) it keeps the hash of the payload last written
-successfully, so a run sends only what changed since. Losing it is safe: ids are derived
+successfully, so a run sends only what changed since, and the payload itself (compressed),
+so a run can say field by field what it changes (pimflow/plan.py). Losing it is safe: ids are derived
 from Akeneo codes, so the next run re-sends everything as upserts and duplicates nothing.
 
 SQLite by default (one file; WAL so a reader never blocks the writer). Where tasks run on
@@ -11,10 +12,12 @@ postgres (host, port, login, password, schema = the database).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import sqlite3
 import threading
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,13 @@ CREATE TABLE IF NOT EXISTS payload_hash (
     key     TEXT NOT NULL,
     hash    TEXT NOT NULL,
     written TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    PRIMARY KEY (target, entity, key)
+);
+CREATE TABLE IF NOT EXISTS payload (
+    target  TEXT NOT NULL,
+    entity  TEXT NOT NULL,
+    key     TEXT NOT NULL,
+    body    TEXT NOT NULL,  -- the payload last written: zlib-compressed JSON, base64
     PRIMARY KEY (target, entity, key)
 );
 CREATE TABLE IF NOT EXISTS media_file (
@@ -65,6 +75,15 @@ def payload_hash(payload: Any) -> str:
         payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def pack_payload(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return base64.b64encode(zlib.compress(text.encode("utf-8"), 6)).decode("ascii")
+
+
+def unpack_payload(body: str) -> Any:
+    return json.loads(zlib.decompress(base64.b64decode(body)))
 
 
 class _Database:
@@ -161,7 +180,15 @@ class StateStore:
         sql = "SELECT key, hash FROM payload_hash WHERE target=? AND entity=? AND key IN"
         return dict(self._select_in(sql, (target, entity), keys))
 
-    def save(self, target: str, entity: str, hashes: dict[str, str]) -> None:
+    def save(
+        self,
+        target: str,
+        entity: str,
+        hashes: dict[str, str],
+        payloads: dict[str, Any] | None = None,
+    ) -> None:
+        """Record what was written: each key's payload hash and, where given, the payload
+        (what the next run's plan compares with)."""
         with self._lock:
             self._db.executemany(
                 "INSERT INTO payload_hash (target, entity, key, hash) VALUES (?, ?, ?, ?) "
@@ -169,7 +196,20 @@ class StateStore:
                 "written=CURRENT_TIMESTAMP",
                 [(target, entity, key, value) for key, value in hashes.items()],
             )
+            if payloads:
+                self._db.executemany(
+                    "INSERT INTO payload VALUES (?, ?, ?, ?) ON CONFLICT (target, entity, key) "
+                    "DO UPDATE SET body=excluded.body",
+                    [(target, entity, k, pack_payload(v)) for k, v in payloads.items()],
+                )
             self._db.commit()
+
+    def payloads(self, target: str, entity: str, keys: Iterable[str]) -> dict[str, Any]:
+        """The payloads last written for these keys (those recorded), by key."""
+        sql = "SELECT key, body FROM payload WHERE target=? AND entity=? AND key IN"
+        return {
+            key: unpack_payload(body) for key, body in self._select_in(sql, (target, entity), keys)
+        }
 
     def keys(self, target: str, entity: str) -> set[str]:
         """Every key written for the entity (what a full run compares against)."""
@@ -209,16 +249,18 @@ class StateStore:
             self._db.executemany(
                 "DELETE FROM relations WHERE target=? AND entity=? AND key=?", rows
             )
+            self._db.executemany("DELETE FROM payload WHERE target=? AND entity=? AND key=?", rows)
             self._db.commit()
 
     def forget(self, target: str, entity: str | None = None) -> None:
         with self._lock:
-            if entity is None:
-                self._db.execute("DELETE FROM payload_hash WHERE target=?", (target,))
-            else:
-                self._db.execute(
-                    "DELETE FROM payload_hash WHERE target=? AND entity=?", (target, entity)
-                )
+            for table in ("payload_hash", "payload"):
+                if entity is None:
+                    self._db.execute(f"DELETE FROM {table} WHERE target=?", (target,))
+                else:
+                    self._db.execute(
+                        f"DELETE FROM {table} WHERE target=? AND entity=?", (target, entity)
+                    )
             self._db.commit()
 
     def media(self, source: str, kind: str, codes: Iterable[str]) -> dict[str, dict[str, Any]]:

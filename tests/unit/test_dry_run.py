@@ -120,7 +120,7 @@ def test_route_of_names_ids_of_both_kinds():
 def test_the_overlay_merges_reads_keeps_writes_in_memory_and_leaves_the_file_as_is(tmp_path):
     path = tmp_path / "state.sqlite"
     real = StateStore(path)
-    real.save("t", "product", {"a": "1", "b": "2"})
+    real.save("t", "product", {"a": "1", "b": "2"}, {"a": {"name": "A"}, "b": {"name": "B"}})
     real.save_relations("t", "product", {"a": {"category": ["c1"]}})
     real.save_media("akeneo", "product", {"m1": {"sha256": "s1", "size": 1}})
     real.set_watermark("dag", "2024-01-01")
@@ -133,13 +133,17 @@ def test_the_overlay_merges_reads_keeps_writes_in_memory_and_leaves_the_file_as_
     store.save_media("akeneo", "product", {"m2": {"sha256": "s2", "size": 2}})
     store.set_watermark("dag", "2025-01-01")
     assert store.hashes("t", "product", ["a", "b", "c"]) == {"b": "changed", "c": "3"}
+    store.save("t", "product", {"b": "again"}, {"b": {"name": "B2"}})
+    assert store.payloads("t", "product", ["a", "b"]) == {"b": {"name": "B2"}}
     assert store.relations("t", "product", ["a"]) == {}
     assert set(store.media("akeneo", "product", ["m1", "m2"])) == {"m1", "m2"}
     assert store.watermark("dag") == "2025-01-01"
     assert store.watermark("other") is None
     store.forget("t")  # every hash of the target
     assert store.keys("t", "product") == set()
+    assert store.payloads("t", "product", ["b"]) == {}
     assert store.wrapped.hashes("t", "product", ["a", "b"]) == {"a": "1", "b": "2"}
+    assert store.wrapped.payloads("t", "product", ["a"]) == {"a": {"name": "A"}}
     store.close()
     assert path.read_bytes() == before
 

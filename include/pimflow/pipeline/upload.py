@@ -18,6 +18,7 @@ from typing import Any
 from airflow.sdk import TaskGroup, task
 
 from pimflow.pipeline.context import dry_run, params, run_folder, state_store
+from pimflow.plan import REAL_RUN_PLAN
 from pimflow.targets import Target
 from pimflow.targets.base import EXTRACTION_OUTPUTS, Stage, StageContext
 
@@ -69,6 +70,8 @@ def run_stage(target: Target, stage: Stage, structure: Mapping[str, Any], inputs
         summary.setdefault("dry_run", context.dry_run)
         if context.dry_run:
             summary.setdefault("would_write", context.hook.dry_run_recorder.would_write())
+        elif summary.get("plan"):  # a real run's report keeps a sample of its plan
+            summary["plan"]["entries"] = summary["plan"]["entries"][:REAL_RUN_PLAN]
     return summary
 
 
