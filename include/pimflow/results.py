@@ -4,7 +4,7 @@ Every upload stage of every target returns `StageResult.as_dict()` through XCom;
 report (pimflow/report.py) adds them up, the UI (pimflow/ui) shows them, the Asset event
 carries the counts. So one definition of the counts and of an error serves them all:
 
-    counts: {entity: {read, created, updated, unchanged, deleted, skipped, failed}}
+    counts: {entity: {read, created, updated, unchanged, skipped, failed, deleted, deactivated}}
     errors: [{entity, identifier, field, reason, details}]
     plan:   {entries: [{entity, identifier, action, changes}], total}  (pimflow/plan.py)
 
@@ -22,7 +22,21 @@ from typing import Any, TypedDict
 
 from pimflow.plan import STAGE_PLAN_CAP, PlanEntry, plan_entry
 
-COUNTS = ("read", "created", "updated", "unchanged", "deleted", "skipped", "failed")
+COUNTS = (
+    "read",
+    "created",
+    "updated",
+    "unchanged",
+    "skipped",
+    "failed",
+    "deleted",
+    "deactivated",
+)
+# Every item read ends in exactly one of these (`count_problems` in pimflow/report.py):
+#     read = created + updated + unchanged + skipped + failed
+# `deleted` and `deactivated` count what left Akeneo (never read, so apart from the sum).
+OUTCOMES = ("created", "updated", "unchanged", "skipped", "failed")
+REMOVALS = ("deleted", "deactivated")
 
 
 class ItemError(TypedDict):
