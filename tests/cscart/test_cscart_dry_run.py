@@ -10,6 +10,7 @@ on each other in file order, on one shop. Unit tests of CS-Cart's answers to a d
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from pimflow.hooks.base import ApiError
 from pimflow.state import StateStore
 from pimflow_sandbox.server import SandboxServer
 from tests.cscart.conftest import sandboxed
-from tests.cscart.expectations import AkeneoCatalog, check_counts
+from tests.cscart.expectations import AkeneoCatalog, check_counts, value
 from tests.cscart.shop_reader import ShopReader
 
 WRITES = ("POST", "PUT", "DELETE")
@@ -338,12 +339,17 @@ def test_a_new_option_and_a_new_category_used_by_a_product_count_as_a_real_run_d
     assert feature["changes"]["texts.de.variants.dryrun_teal"]["new"] == "Trockenpetrol"
     assert len(feature["changes"]) == 3  # the new variant in each language, nothing else
     product = _plan(dry, "products")[("product", item["identifier"])]
-    assert (
-        {"category_ids"}
-        <= set(product["changes"])
-        <= {"category_ids", "main_category"}
-        | {f for f in product["changes"] if f.startswith("product_features.")}
-    )
+    # Named as in Akeneo (codes), not by CS-Cart's ids (placeholders in a dry run).
+    assert set(product["changes"]) == {"category_ids", "product_features.color"}
+    assert product["changes"]["product_features.color"] == {
+        "field": "product_features.color",
+        "old": value(item, "color"),
+        "new": "dryrun_teal",
+    }
+    assert json.loads(product["changes"]["category_ids"]["new"]) == [
+        *item["categories"],
+        "dryrun_new",
+    ]
 
     real = world.upload(folder, structure, dry_run=False)
     assert _counts(real) == _counts(dry)

@@ -158,6 +158,7 @@ class ProductUploader:
         self.result = StageResult()
         self.ids = {k: int(v) for k, v in store.remote_ids(target, PRODUCT).items()}
         self.lookups = 0
+        self._names: _Names | None = None  # made when the first product is planned
 
     # -- before writing --------------------------------------------------------------------
     def prepare(
@@ -439,7 +440,9 @@ class ProductUploader:
         else:
             self.result.count(PRODUCT, outcome.status)
         if outcome.status in ("created", "updated") and outcome.plan is not None:
-            old, new = outcome.plan
+            if self._names is None:
+                self._names = _Names(self.ctx)
+            old, new = (self._names.view(view) for view in outcome.plan)
             action = "create" if outcome.status == "created" else "update"
             self.result.plan(PRODUCT, outcome.identifier, action, old, new)
 
@@ -452,6 +455,51 @@ class ProductUploader:
                     self._record(outcome)
         self.result.extra["lookups"] = self.lookups
         return self.result
+
+
+class _Names:
+    """The plan names what a product payload holds by id as a person knows it: features by
+    attribute code, variants by option (or record, or value) code, categories by code; an id
+    this run does not know (say, of a feature created again since) stays as it is."""
+
+    def __init__(self, ctx: ProductContext) -> None:
+        self.features = {str(fid): attribute for attribute, fid in ctx.feature_ids.items()}
+        self.variants = {int(vid): key.split("/", 1)[1] for key, vid in ctx.variant_ids.items()}
+        self.categories = {int(cid): code for code, cid in ctx.category_ids.items()}
+        if ctx.unclassified_id is not None:
+            self.categories[int(ctx.unclassified_id)] = UNCLASSIFIED_KEY
+
+    def view(self, view: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        if view is None:
+            return None
+        named = dict(view)
+        if isinstance(named.get("category_ids"), list):
+            named["category_ids"] = [self._category(c) for c in named["category_ids"]]
+        if "main_category" in named:
+            named["main_category"] = self._category(named["main_category"])
+        if isinstance(named.get("product_features"), Mapping):
+            named["product_features"] = {
+                self.features.get(str(fid), str(fid)): self._value(value)
+                for fid, value in named["product_features"].items()
+            }
+        if isinstance(named.get("texts"), Mapping):
+            named["texts"] = {lang: self.view(body) for lang, body in named["texts"].items()}
+        return named
+
+    def _category(self, category_id: Any) -> Any:
+        try:
+            return self.categories.get(int(category_id), category_id)
+        except (TypeError, ValueError):
+            return category_id
+
+    def _value(self, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value  # "": the value is removed
+        if "variant_id" in value:
+            return self.variants.get(int(value["variant_id"]), value["variant_id"])
+        if isinstance(value.get("variants"), Mapping):
+            return sorted(str(self.variants.get(int(v), v)) for v in value["variants"])
+        return value.get("value_int", value.get("value"))
 
 
 def _view(item: MappedProduct) -> dict[str, Any]:
