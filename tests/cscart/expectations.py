@@ -308,3 +308,36 @@ def check_shop(catalog: AkeneoCatalog, shop: ShopReader, skip: set[str] = frozen
         axes = [axis for level in variant["variant_attribute_sets"] for axis in level["axes"]]
         assert sorted(by_id[f["feature_id"]] for f in group["features"]) == sorted(axes), root
     return {"products": checked, "groups": len(groups), "images": len(images)}
+
+
+# -- counts --------------------------------------------------------------------------------
+
+OUTCOMES = ("created", "updated", "unchanged", "skipped", "failed")
+
+
+def check_counts(results: dict[str, dict[str, Any]]) -> None:
+    """Every entity of every stage: each item read ends in exactly one outcome (removals,
+    never read, count apart), and a whole plan (not a real run's sample) has an entry for
+    each write counted (written out here, not with pimflow.results, which is tested)."""
+    for stage, summary in results.items():
+        for entity, counts in summary["counts"].items():
+            outcomes = {key: counts[key] for key in OUTCOMES}
+            assert counts["read"] == sum(outcomes.values()), (stage, entity, counts)
+        plan = summary.get("plan") or {"entries": [], "total": 0}
+        if len(plan["entries"]) < plan["total"]:  # a real run's report keeps a sample
+            continue
+        assert len(plan["entries"]) == plan["total"], stage
+        actions: dict[tuple[str, str], int] = defaultdict(int)
+        for entry in plan["entries"]:
+            actions[(entry["entity"], entry["action"])] += 1
+        for entity, counts in summary["counts"].items():
+            if entity == "image":  # planned with its product
+                continue
+            for count, action in (
+                ("created", "create"),
+                ("updated", "update"),
+                ("deleted", "delete"),
+                ("deactivated", "deactivate"),
+            ):
+                assert actions.pop((entity, action), 0) == counts[count], (stage, entity, count)
+        assert not actions, (stage, dict(actions))

@@ -10,6 +10,7 @@ on each other in file order, on one shop. Unit tests of CS-Cart's answers to a d
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from pimflow.hooks.base import ApiError
 from pimflow.state import StateStore
 from pimflow_sandbox.server import SandboxServer
 from tests.cscart.conftest import sandboxed
-from tests.cscart.expectations import AkeneoCatalog
+from tests.cscart.expectations import AkeneoCatalog, check_counts, value
 from tests.cscart.shop_reader import ShopReader
 
 WRITES = ("POST", "PUT", "DELETE")
@@ -50,7 +51,9 @@ class World:
         """Every upload stage, each with its own hook (as the tasks have); the shop's call
         counters are reset first."""
         self.shop.reset_stats()
-        return upload_catalog(folder, structure, dry_run=dry_run)
+        results = upload_catalog(folder, structure, dry_run=dry_run)
+        check_counts(results)
+        return results
 
     def state(self) -> dict[str, list[tuple]]:
         """What the state store holds for the upload, read from its file."""
@@ -59,6 +62,7 @@ class World:
                 table: sorted(db.execute(f"SELECT {columns} FROM {table}").fetchall())
                 for table, columns in (
                     ("payload_hash", "target, entity, key, hash"),
+                    ("payload", "target, entity, key, body"),
                     ("id_map", "target, entity, key, remote_id"),
                     ("relations", "target, entity, key, ids"),
                     ("watermark", "name, value"),
@@ -113,6 +117,15 @@ def _nonzero(results: dict[str, Any], *keys: str) -> dict[tuple[str, str, str], 
     }
 
 
+def _plan(results: dict[str, Any], stage: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """(entity, identifier) → its plan entry, with its changes by field."""
+    entries = (results[stage].get("plan") or {}).get("entries", [])
+    return {
+        (e["entity"], e["identifier"]): {**e, "changes": {c["field"]: c for c in e["changes"]}}
+        for e in entries
+    }
+
+
 def _check_dry(results: dict[str, Any]) -> None:
     for stage, summary in results.items():
         assert summary["dry_run"] is True, stage
@@ -131,6 +144,21 @@ def test_a_dry_run_on_an_empty_shop_counts_what_a_real_run_then_creates(world):
     assert any(route.startswith("GET ") for route in stats)  # reads do happen
     assert world.shop_items() == {"products": 0, "categories": 0, "features": 0, "groups": 0}
     assert world.state() == state_before  # nothing remembered, placeholders least of all
+    # The plan: every product to create, each with all its fields new.
+    planned = _plan(dry, "products")
+    catalog = AkeneoCatalog(world.akeneo.url)
+    assert {key for key in planned if key[0] == "product"} == {
+        ("product", item["identifier"]) for item in catalog.products
+    }
+    first = planned[("product", catalog.products[0]["identifier"])]
+    assert first["action"] == "create"
+    assert first["changes"]["product_code"] == {
+        "field": "product_code",
+        "old": None,
+        "new": catalog.products[0]["identifier"],
+    }
+    assert all(change["old"] is None for change in first["changes"].values())
+    assert {"texts.de.product", "texts.en.product", "price"} <= set(first["changes"])
     created = _nonzero(dry, "created")
     for stage, entity in [
         ("categories", "category"),
@@ -145,6 +173,10 @@ def test_a_dry_run_on_an_empty_shop_counts_what_a_real_run_then_creates(world):
     real = world.upload(folder, structure, dry_run=False)
     assert all(not summary["errors"] for summary in real.values()), real
     assert _counts(real) == _counts(dry)
+    # The same entries (the dry run's ids of new rows were placeholders, so not the values).
+    assert {k: v["action"] for k, v in _plan(real, "products").items()} == {
+        k: v["action"] for k, v in planned.items()
+    }
     # Call for call, the dry run announced what the real run sent.
     assert world.shop.writes() == _would_write(dry)
     items = world.shop_items()
@@ -155,6 +187,7 @@ def test_a_dry_run_on_an_empty_shop_counts_what_a_real_run_then_creates(world):
 def test_after_one_change_a_dry_run_counts_one_update_and_writes_nothing(world):
     catalog = AkeneoCatalog(world.akeneo.url)
     item = next(i for i in catalog.products if not i.get("parent") and i["enabled"])
+    (old_name,) = [v["data"] for v in item["values"]["name"] if v["locale"] == "en_US"]
     world.akeneo_call(
         "PATCH",
         f"products-uuid/{item['uuid']}",
@@ -173,10 +206,27 @@ def test_after_one_change_a_dry_run_counts_one_update_and_writes_nothing(world):
     }
     assert dry["products"]["would_write"] == {"PUT /api/products/{id}": 1}
     assert _would_write(dry) == {"PUT /api/products/{id}": 1}
+    # The plan says which field changes, from what the last real run wrote.
+    assert _plan(dry, "products") == {
+        ("product", item["identifier"]): {
+            "entity": "product",
+            "identifier": item["identifier"],
+            "action": "update",
+            "changes": {
+                "texts.en.product": {
+                    "field": "texts.en.product",
+                    "old": old_name,
+                    "new": "Dry-run rename",
+                }
+            },
+        }
+    }
+    assert all("plan" not in dry[stage] for stage in dry if stage != "products")
 
     real = world.upload(folder, structure, dry_run=False)
     assert world.shop.writes() == {"PUT /api/products/{id}": 1}
     assert _counts(real) == _counts(dry)
+    assert _plan(real, "products") == _plan(dry, "products")
     product_id = world.shop.products()[item["identifier"]]["product_id"]
     assert world.shop.product(product_id, "en")["product"] == "Dry-run rename"
 
@@ -204,11 +254,21 @@ def test_removals_and_products_gone_from_the_shop_are_counted_as_a_real_run_does
     _check_dry(dry)
     assert world.shop.writes() == {}
     assert world.state() == state_before
-    changes = _nonzero(dry, "created", "updated", "deleted", "failed")
+    changes = _nonzero(dry, "created", "updated", "deleted", "deactivated", "failed")
     changes.pop(("products", "image", "created"), None)  # if the product has images
     assert changes == {
         ("products", "product", "created"): 1,
-        ("removals", "removed_product", "updated"): 1,
+        ("removals", "product", "deactivated"): 1,
+    }
+    assert dry["removals"]["counts"]["product"]["read"] == 0  # it left Akeneo: not read
+    assert _plan(dry, "products")[("product", vanished["identifier"])]["action"] == "create"
+    assert _plan(dry, "removals") == {
+        ("product", removed["identifier"]): {
+            "entity": "product",
+            "identifier": removed["identifier"],
+            "action": "deactivate",
+            "changes": {},
+        }
     }
 
     real = world.upload(folder, structure, dry_run=False)
@@ -266,6 +326,30 @@ def test_a_new_option_and_a_new_category_used_by_a_product_count_as_a_real_run_d
         ("features", "feature", "updated"): 1,
         ("products", "product", "updated"): 1,
     }
+    (category,) = _plan(dry, "categories").values()
+    assert category["identifier"] == "category dryrun_new" and category["action"] == "create"
+    assert category["changes"]["category"]["new"] == "Dry new"
+    feature = _plan(dry, "features")[("feature", "feature color")]
+    assert feature["action"] == "update"
+    assert feature["changes"]["variants.dryrun_teal"] == {
+        "field": "variants.dryrun_teal",
+        "old": None,
+        "new": "Dry teal",
+    }
+    assert feature["changes"]["texts.de.variants.dryrun_teal"]["new"] == "Trockenpetrol"
+    assert len(feature["changes"]) == 3  # the new variant in each language, nothing else
+    product = _plan(dry, "products")[("product", item["identifier"])]
+    # Named as in Akeneo (codes), not by CS-Cart's ids (placeholders in a dry run).
+    assert set(product["changes"]) == {"category_ids", "product_features.color"}
+    assert product["changes"]["product_features.color"] == {
+        "field": "product_features.color",
+        "old": value(item, "color"),
+        "new": "dryrun_teal",
+    }
+    assert json.loads(product["changes"]["category_ids"]["new"]) == [
+        *item["categories"],
+        "dryrun_new",
+    ]
 
     real = world.upload(folder, structure, dry_run=False)
     assert _counts(real) == _counts(dry)

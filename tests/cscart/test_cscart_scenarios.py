@@ -22,7 +22,7 @@ from pimflow.cscart.bench import STAGES, stage_catalog, upload_catalog
 from pimflow.cscart.config import load_mapping
 from pimflow_sandbox.server import SandboxServer
 from tests.cscart.conftest import remove_state, sandboxed
-from tests.cscart.expectations import AkeneoCatalog, check_shop, value
+from tests.cscart.expectations import AkeneoCatalog, check_counts, check_shop, value
 from tests.cscart.shop_reader import ShopReader
 
 pytestmark = pytest.mark.e2e
@@ -48,9 +48,11 @@ class World:
         self.runs += 1
         folder, structure = stage_catalog(f"run{self.runs}", since=since)
         self.shop.reset_stats()
-        return upload_catalog(
+        results = upload_catalog(
             folder, structure, stages, complete_read=since is None, mapping=mapping
         )
+        check_counts(results)
+        return results
 
     # -- Akeneo's write API ------------------------------------------------------------------
     def akeneo_call(self, method: str, path: str, body: Any = None) -> None:
@@ -271,9 +273,17 @@ def test_disabled_deleted_emptied_and_recategorised_products_propagate(world):
         i["identifier"] for i in after.products
     }
     assert {deleted["identifier"], variant["identifier"]} < gone_ids
-    removed = _counts(results, "removals", "removed_product")
-    assert removed["read"] == removed["updated"] == len(gone_ids)
-    assert _counts(results, "removals", "removed_category")["updated"] == 1
+    removed = _counts(results, "removals", "product")
+    assert removed["deactivated"] == len(gone_ids) and removed["read"] == removed["deleted"] == 0
+    removed_category = _counts(results, "removals", "category")
+    assert (removed_category["deactivated"], removed_category["read"]) == (1, 0)
+    planned = {
+        (e["entity"], e["identifier"]): e["action"] for e in results["removals"]["plan"]["entries"]
+    }
+    assert planned == {
+        **{("product", identifier): "deactivate" for identifier in gone_ids},
+        ("category", f"category {moved_category}"): "deactivate",
+    }
 
     shop = world.shop
     products = shop.products()
@@ -331,8 +341,9 @@ def test_delete_policies_delete_products_and_categories(world):
     assert all(c["status"] != "D" for c in world.shop.categories("en").values())
     assert set(world.shop.products()) == still
     assert target["identifier"] not in still
-    assert _counts(results, "removals", "removed_category")["deleted"] == 1 + len(disabled_before)
-    assert _counts(results, "removals", "removed_product")["deleted"] == len(set(before) - still)
+    assert _counts(results, "removals", "category")["deleted"] == 1 + len(disabled_before)
+    assert _counts(results, "removals", "product")["deleted"] == len(set(before) - still)
+    assert _counts(results, "removals", "product")["deactivated"] == 0
     label = catalog.categories[category]["labels"]["en_US"]
     assert label not in {c["category"] for c in world.shop.categories("en").values()}
     check_shop(world.catalog(), world.shop, skip=set(world.failing))
@@ -354,7 +365,23 @@ def test_a_lost_state_store_is_rebuilt_from_the_shop_without_duplicates(world):
     for stage in STAGES:
         for entity, counts in results[stage]["counts"].items():
             assert counts["created"] == 0, (stage, entity)
-    assert _counts(results, "products", "product")["created"] == 0
+    # Each row found in the shop by its natural key: read, and counted as updated
+    # (nothing remembered to compare with) or unchanged, never created.
+    products = _counts(results, "products", "product")
+    assert products["read"] == len(world.catalog().products)
+    assert products["failed"] == len(world.failing)  # refused before any write, as before
+    assert products["updated"] == products["read"] - products["failed"]
+    for stage, entity in [
+        ("categories", "category"),
+        ("features", "feature"),
+        ("variations", "variation_group"),
+    ]:
+        counts = _counts(results, stage, entity)
+        assert counts["read"] == counts["updated"] + counts["unchanged"] > 0, (entity, counts)
+    # The plan knows no old payload (it was lost with the store): every field is new.
+    entries = results["products"]["plan"]["entries"]
+    assert {e["action"] for e in entries} == {"update"}
+    assert all(c["old"] is None for e in entries for c in e["changes"])
     after = {
         "products": len(shop.products()),
         "categories": len(shop.categories("en")),

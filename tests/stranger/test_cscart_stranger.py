@@ -11,6 +11,7 @@ import hashlib
 
 import pytest
 
+from tests.cscart.expectations import check_counts
 from tests.cscart.shop_reader import ShopReader
 from tests.stranger.catalog import png
 from tests.stranger.conftest import shop_writes
@@ -49,6 +50,12 @@ def test_the_default_mapping_syncs_a_strangers_catalog_and_a_second_run_writes_n
     assert report["status"] == "success", report["failed_stages"]
     assert report["errors"] == []
     assert report["counts"]["product"]["created"] == len(catalog.products)
+    stages = {name: s for name, s in report["stages"].items() if name.startswith("cscart.")}
+    check_counts(stages)  # every entity adds up; a plan entry for every write counted
+    planned = stages["cscart.products"]["plan"]["entries"]
+    assert {
+        e["identifier"]: e["action"] for e in planned if e["entity"] == "product"
+    } == dict.fromkeys(catalog.products, "create")
     # Defaults this catalog lacks were skipped and said once, never an error.
     assert any("weight.attribute" in note for note in report.get("notes") or []), report.get(
         "notes"
@@ -102,3 +109,6 @@ def test_the_default_mapping_syncs_a_strangers_catalog_and_a_second_run_writes_n
     assert code == 0 and again["errors"] == []
     assert shop_writes(shop) == before
     assert again["counts"]["product"]["unchanged"] == len(catalog.products)
+    again_stages = {n: s for n, s in again["stages"].items() if n.startswith("cscart.")}
+    check_counts(again_stages)
+    assert not any(s.get("plan") for s in again_stages.values())  # nothing to change

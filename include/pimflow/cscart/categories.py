@@ -20,6 +20,7 @@ from pimflow.cscart.upload import (
     CATEGORY_TEXT,
     Languages,
     load_category_rows,
+    plan_view,
 )
 from pimflow.hooks.base import ApiError
 from pimflow.results import StageResult
@@ -91,7 +92,14 @@ class CategorySync:
         if category_id is None:
             category_id = self._find(int(core["parent_id"]), core["category"])
             adopted = category_id is not None
-        outcome: dict[str, Any] = {"key": key, "hashes": {}, "text_hashes": {}}
+        outcome: dict[str, Any] = {
+            "key": key,
+            "hashes": {},
+            "text_hashes": {},
+            "payloads": {key: core},
+            "text_payloads": {f"{key}|{lang}": body for lang, body in texts.items()},
+            "new": plan_view(core, texts),
+        }
         try:
             try:
                 category_id = self._write(key, category_id, core, texts, outcome)
@@ -162,9 +170,23 @@ class CategorySync:
         if outcome["status"] == "failed":
             self.result.fail(CATEGORY, f"category {key}", outcome["field"], outcome["reason"])
             return
-        self.store.save(self.target, CATEGORY, outcome["hashes"])
-        self.store.save(self.target, CATEGORY_TEXT, outcome["text_hashes"])
+        if outcome["status"] == "updated":
+            self.result.plan(
+                CATEGORY, f"category {key}", "update", self._old(key, outcome), outcome["new"]
+            )
+        elif outcome["status"] == "created":
+            self.result.plan(CATEGORY, f"category {key}", "create", None, outcome["new"])
+        self.store.save(self.target, CATEGORY, outcome["hashes"], outcome["payloads"])
+        self.store.save(
+            self.target, CATEGORY_TEXT, outcome["text_hashes"], outcome["text_payloads"]
+        )
         self.result.count(CATEGORY, outcome["status"])
+
+    def _old(self, key: str, outcome: dict[str, Any]) -> dict[str, Any] | None:
+        """What the category was last written as (before this run's save)."""
+        core = self.store.payloads(self.target, CATEGORY, [key]).get(key)
+        texts = self.store.payloads(self.target, CATEGORY_TEXT, list(outcome["text_payloads"]))
+        return plan_view(core, {k.split("|", 1)[1]: body for k, body in texts.items()})
 
     # -- the tree --------------------------------------------------------------------------
     def sync(self, rows: list[dict[str, Any]]) -> StageResult:

@@ -43,6 +43,7 @@ from pimflow.cscart.upload import (
     load_converter,
     load_options,
     load_records,
+    plan_view,
 )
 from pimflow.hooks.base import ApiError
 from pimflow.results import StageResult
@@ -209,6 +210,9 @@ class FeatureSync:
             "attribute": attribute,
             "id": feature_id,
             "removed_keys": [f"{attribute}/{code}" for code in gone],
+            "new": _view(core, texts),
+            "payloads": {},
+            "text_payloads": {},
         }
         changed_core = feature_id is None or known.get(attribute) != core_hash
         changed_texts = [
@@ -312,6 +316,10 @@ class FeatureSync:
             if partial
             else {f"{attribute}|{lang}": h for lang, h in text_hashes.items()},
         )
+        outcome["partial"] = partial
+        if not partial:
+            outcome["payloads"] = {attribute: core}
+            outcome["text_payloads"] = {f"{attribute}|{lang}": b for lang, b in texts.items()}
         return outcome
 
     def _record(self, outcome: dict[str, Any]) -> None:
@@ -332,9 +340,25 @@ class FeatureSync:
             self.store.forget_remote_ids(self.target, FEATURE_VARIANT, outcome["removed_keys"])
             for key in outcome["removed_keys"]:
                 self.variant_ids.pop(key, None)
-        self.store.save(self.target, FEATURE, outcome["hashes"])
-        self.store.save(self.target, FEATURE_TEXT, outcome["text_hashes"])
+        if outcome["status"] == "created":
+            self.result.plan(FEATURE, f"feature {attribute}", "create", None, outcome["new"])
+        elif outcome["status"] == "updated":
+            old, new = self._old(attribute), outcome["new"]
+            if outcome.get("partial") and old:
+                new = _added_to(old, new)  # a partial read's variants are only some of them
+            self.result.plan(FEATURE, f"feature {attribute}", "update", old, new)
+        self.store.save(self.target, FEATURE, outcome["hashes"], outcome["payloads"])
+        self.store.save(self.target, FEATURE_TEXT, outcome["text_hashes"], outcome["text_payloads"])
         self.result.count(FEATURE, outcome["status"])
+
+    def _old(self, attribute: str) -> dict[str, Any] | None:
+        """What the feature was last written as (before this run's save)."""
+        core = self.store.payloads(self.target, FEATURE, [attribute]).get(attribute)
+        keys = [f"{attribute}|{lang}" for lang in self.languages.others()]
+        texts = self.store.payloads(self.target, FEATURE_TEXT, keys)
+        if core is None and not texts:
+            return None
+        return _view(core or {}, {k.split("|", 1)[1]: body for k, body in texts.items()})
 
     def sync(
         self,
@@ -416,6 +440,35 @@ def _variant_items(
         items.append(item)
     items.extend({"variant_id": vid, "variant": name} for vid, name in sorted(kept.items()))
     return items
+
+
+def _view(core: dict[str, Any], texts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A feature as the plan shows it: its variants by code (one field each, not one
+    list), in the base language and in each other."""
+
+    def by_code(body: dict[str, Any]) -> dict[str, Any]:
+        if "variants" not in body:
+            return body
+        named = {str(v["code"]): v.get("variant") for v in body["variants"]}
+        return {**{k: v for k, v in body.items() if k != "variants"}, "variants": named}
+
+    return plan_view(by_code(core), {lang: by_code(body) for lang, body in texts.items()}) or {}
+
+
+def _added_to(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """`new`'s variants added to `old`'s (base language and each other one)."""
+    merged = {**old, **{k: v for k, v in new.items() if k not in ("variants", "texts")}}
+    if "variants" in old or "variants" in new:
+        merged["variants"] = {**old.get("variants", {}), **new.get("variants", {})}
+    texts = {}
+    for lang, body in (new.get("texts") or {}).items():
+        before = (old.get("texts") or {}).get(lang) or {}
+        texts[lang] = {**before, **body}
+        if "variants" in before or "variants" in body:
+            texts[lang]["variants"] = {**before.get("variants", {}), **body.get("variants", {})}
+    if texts:
+        merged["texts"] = texts
+    return merged
 
 
 def _differs(texts: dict[str, Any], core: dict[str, Any], with_variants: bool) -> bool:

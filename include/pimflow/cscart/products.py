@@ -47,6 +47,7 @@ from pimflow.cscart.upload import (
     Languages,
     load_assets,
     load_media,
+    plan_view,
 )
 from pimflow.hooks.base import ApiError
 from pimflow.results import StageResult
@@ -123,6 +124,7 @@ class _Plan:
     send_core: bool
     send_images: bool
     send_texts: list[str]  # languages whose texts changed
+    old: dict[str, Any] | None = None  # the plan's view of what was last written
 
 
 @dataclass
@@ -133,7 +135,9 @@ class _Outcome:
     status: str = "unchanged"  # created, updated, unchanged, failed
     images: str = ""  # created, updated or "" (not sent)
     hashes: dict[str, dict[str, str]] = field(default_factory=dict)  # entity -> key -> hash
+    payloads: dict[str, dict[str, Any]] = field(default_factory=dict)  # as hashes
     error: tuple[str, str] | None = None
+    plan: tuple[dict[str, Any] | None, dict[str, Any]] | None = None  # (old, new) views
 
 
 class ProductUploader:
@@ -154,6 +158,7 @@ class ProductUploader:
         self.result = StageResult()
         self.ids = {k: int(v) for k, v in store.remote_ids(target, PRODUCT).items()}
         self.lookups = 0
+        self._names: _Names | None = None  # made when the first product is planned
 
     # -- before writing --------------------------------------------------------------------
     def prepare(
@@ -244,12 +249,8 @@ class ProductUploader:
             mapped.append(item)
         keys = [m.key for m in mapped]
         base_lang = self.ctx.base_lang
-        core_known = self.store.hashes(self.target, PRODUCT, keys)
-        image_known = self.store.hashes(self.target, PRODUCT_IMAGES, keys)
-        text_known = self.store.hashes(
-            self.target,
-            PRODUCT_TEXT,
-            [f"{m.key}|{lang}" for m in mapped for lang in m.texts],
+        core_known, image_known, text_known = self._parts(
+            self.store.hashes, keys, [f"{m.key}|{lang}" for m in mapped for lang in m.texts]
         )
         plans = []
         for item in mapped:
@@ -282,7 +283,44 @@ class ProductUploader:
                 self.result.fail(PRODUCT, item.identifier, "lang_code", "no base texts")
                 continue
             plans.append(plan)
+        self._old_views(plans)
         return plans
+
+    def _parts(
+        self, read: Callable[..., dict[str, Any]], keys: list[str], text_keys: list[str]
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """What the store holds (hashes or payloads) of the core, images and texts."""
+        return (
+            read(self.target, PRODUCT, keys),
+            read(self.target, PRODUCT_IMAGES, keys),
+            read(self.target, PRODUCT_TEXT, text_keys),
+        )
+
+    def _old_views(self, plans: list[_Plan]) -> None:
+        """What each product to write was last written as, for the plan: the stored
+        payloads of the parts that changed (those unchanged are as they are now); one
+        query per part for the chunk."""
+        keys = [p.mapped.key for p in plans if p.product_id is not None]
+        if not keys:
+            return
+        cores, images, texts = self._parts(
+            self.store.payloads,
+            keys,
+            [f"{p.mapped.key}|{lang}" for p in plans for lang in p.send_texts],
+        )
+        for todo in plans:
+            item = todo.mapped
+            if todo.product_id is None:
+                continue
+            old_texts = {
+                lang: texts.get(f"{item.key}|{lang}") if lang in todo.send_texts else body
+                for lang, body in item.texts.items()
+            }
+            todo.old = plan_view(
+                cores.get(item.key) if todo.send_core else item.core,
+                {lang: body for lang, body in old_texts.items() if body is not None},
+                images=images.get(item.key) if todo.send_images else item.image_digest,
+            )
 
     # -- writing ---------------------------------------------------------------------------
     def _write(self, plan: _Plan) -> _Outcome:
@@ -332,6 +370,12 @@ class ProductUploader:
             PRODUCT_IMAGES: {item.key: plan.image_hash},
             PRODUCT_TEXT: {f"{item.key}|{base_lang}": plan.text_hashes[base_lang]},
         }
+        outcome.payloads = {
+            PRODUCT: {item.key: item.core},
+            PRODUCT_IMAGES: {item.key: item.image_digest},
+            PRODUCT_TEXT: {f"{item.key}|{base_lang}": item.texts[base_lang]},
+        }
+        outcome.plan = (None, _view(item))
         base_texts = item.texts[base_lang]
         for lang, body in item.texts.items():
             if lang == base_lang:
@@ -339,6 +383,7 @@ class ProductUploader:
             if body != base_texts:  # CS-Cart wrote the base texts into every language
                 self.hook.send("PUT", f"products/{outcome.product_id}", {**body, "lang_code": lang})
             outcome.hashes[PRODUCT_TEXT][f"{item.key}|{lang}"] = plan.text_hashes[lang]
+            outcome.payloads[PRODUCT_TEXT][f"{item.key}|{lang}"] = body
 
     def _update(self, plan: _Plan, outcome: _Outcome) -> None:
         item = plan.mapped
@@ -352,6 +397,8 @@ class ProductUploader:
         if plan.send_images:
             parts.append(item.images)
         outcome.hashes = {PRODUCT: {}, PRODUCT_IMAGES: {}, PRODUCT_TEXT: {}}
+        outcome.payloads = {PRODUCT: {}, PRODUCT_IMAGES: {}, PRODUCT_TEXT: {}}
+        outcome.plan = (plan.old, _view(item))
         if parts:
             body = merge_bodies(*parts)
             body["lang_code"] = base_lang
@@ -361,6 +408,9 @@ class ProductUploader:
             outcome.hashes[PRODUCT][item.key] = plan.core_hash
             outcome.hashes[PRODUCT_IMAGES][item.key] = plan.image_hash
             outcome.hashes[PRODUCT_TEXT][f"{item.key}|{base_lang}"] = plan.text_hashes[base_lang]
+            outcome.payloads[PRODUCT][item.key] = item.core
+            outcome.payloads[PRODUCT_IMAGES][item.key] = item.image_digest
+            outcome.payloads[PRODUCT_TEXT][f"{item.key}|{base_lang}"] = item.texts[base_lang]
             if plan.send_images:
                 outcome.images = "updated"
         if not plan.send_images and item.image_digest:
@@ -372,6 +422,7 @@ class ProductUploader:
             outcome.product_id = product_id
             outcome.status = "updated"
             outcome.hashes[PRODUCT_TEXT][f"{item.key}|{lang}"] = plan.text_hashes[lang]
+            outcome.payloads[PRODUCT_TEXT][f"{item.key}|{lang}"] = item.texts[lang]
 
     def _record(self, outcome: _Outcome) -> None:
         if outcome.product_id is not None:
@@ -379,7 +430,7 @@ class ProductUploader:
             self.store.save_remote_ids(self.target, PRODUCT, {outcome.key: str(outcome.product_id)})
         for entity, hashes in outcome.hashes.items():
             if hashes:
-                self.store.save(self.target, entity, hashes)
+                self.store.save(self.target, entity, hashes, outcome.payloads.get(entity))
         if outcome.images:
             self.result.count(IMAGE, "read")
             self.result.count(IMAGE, outcome.images)
@@ -388,6 +439,12 @@ class ProductUploader:
             self.result.fail(PRODUCT, outcome.identifier, field_name, reason)
         else:
             self.result.count(PRODUCT, outcome.status)
+        if outcome.status in ("created", "updated") and outcome.plan is not None:
+            if self._names is None:
+                self._names = _Names(self.ctx)
+            old, new = (self._names.view(view) for view in outcome.plan)
+            action = "create" if outcome.status == "created" else "update"
+            self.result.plan(PRODUCT, outcome.identifier, action, old, new)
 
     # -- the run ---------------------------------------------------------------------------
     def upload(self, products: Iterable[Mapping[str, Any]]) -> StageResult:
@@ -398,6 +455,55 @@ class ProductUploader:
                     self._record(outcome)
         self.result.extra["lookups"] = self.lookups
         return self.result
+
+
+class _Names:
+    """The plan names what a product payload holds by id as a person knows it: features by
+    attribute code, variants by option (or record, or value) code, categories by code; an id
+    this run does not know (say, of a feature created again since) stays as it is."""
+
+    def __init__(self, ctx: ProductContext) -> None:
+        self.features = {str(fid): attribute for attribute, fid in ctx.feature_ids.items()}
+        self.variants = {int(vid): key.split("/", 1)[1] for key, vid in ctx.variant_ids.items()}
+        self.categories = {int(cid): code for code, cid in ctx.category_ids.items()}
+        if ctx.unclassified_id is not None:
+            self.categories[int(ctx.unclassified_id)] = UNCLASSIFIED_KEY
+
+    def view(self, view: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        if view is None:
+            return None
+        named = dict(view)
+        if isinstance(named.get("category_ids"), list):
+            named["category_ids"] = [self._category(c) for c in named["category_ids"]]
+        if "main_category" in named:
+            named["main_category"] = self._category(named["main_category"])
+        if isinstance(named.get("product_features"), Mapping):
+            named["product_features"] = {
+                self.features.get(str(fid), str(fid)): self._value(value)
+                for fid, value in named["product_features"].items()
+            }
+        if isinstance(named.get("texts"), Mapping):
+            named["texts"] = {lang: self.view(body) for lang, body in named["texts"].items()}
+        return named
+
+    def _category(self, category_id: Any) -> Any:
+        try:
+            return self.categories.get(int(category_id), category_id)
+        except (TypeError, ValueError):
+            return category_id
+
+    def _value(self, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value  # "": the value is removed
+        if "variant_id" in value:
+            return self.variants.get(int(value["variant_id"]), value["variant_id"])
+        if isinstance(value.get("variants"), Mapping):
+            return sorted(str(self.variants.get(int(v), v)) for v in value["variants"])
+        return value.get("value_int", value.get("value"))
+
+
+def _view(item: MappedProduct) -> dict[str, Any]:
+    return plan_view(item.core, item.texts, images=item.image_digest) or {}
 
 
 def _chunks(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
@@ -435,4 +541,6 @@ def sync_products(
     for entity, counts in categories.result.counts.items():
         for key, n in counts.items():
             result.count(entity, key, n)
+    result.planned[:0] = categories.result.planned  # the fallback category, if made
+    result.planned_total += categories.result.planned_total
     return result

@@ -31,9 +31,6 @@ from pimflow.state import StateStore
 
 log = logging.getLogger(__name__)
 
-REMOVED_PRODUCT = "removed_product"
-REMOVED_CATEGORY = "removed_category"
-
 
 class Removals:
     def __init__(
@@ -48,18 +45,23 @@ class Removals:
     def _apply(
         self,
         entity: str,
-        id_entity: str,
         resource: str,
         gone: Mapping[str, int],
         policy: str,
-        label: Callable[[str], str],
+        label: Callable[[str, Any], str],
     ) -> None:
-        """Disable (PUT status D, once) or delete each of `gone`; keep does nothing."""
-        self.result.count(entity, "read", len(gone))
+        """Disable (PUT status D, once) or delete each of `gone`; keep does nothing.
+
+        What left Akeneo was not read, so it counts apart from `read`: `deactivated` or
+        `deleted`. Only a removal that fails counts `read` and `failed`, so that every
+        entity's `read = created + updated + unchanged + skipped + failed` holds. One already
+        disabled, or already gone from the shop, costs nothing and counts nothing."""
         if policy == "keep" or not gone:
-            self.result.count(entity, "skipped", len(gone))
+            if gone:
+                self.result.extra.setdefault("kept", {})[entity] = len(gone)
             return
-        known = self.store.hashes(self.target, id_entity, list(gone))
+        known = self.store.hashes(self.target, entity, list(gone))
+        last = self.store.payloads(self.target, entity, list(gone))
 
         def remove(item: tuple[str, int]) -> tuple[str, str, str]:
             key, remote_id = item
@@ -72,38 +74,42 @@ class Removals:
                 status, _ = self.hook.send(
                     "PUT", f"{resource}/{remote_id}", {"status": "D"}, ok_statuses=(404,)
                 )
-                return key, "gone" if status == 404 else "disabled", ""
+                return key, "gone" if status == 404 else "deactivated", ""
             except ApiError as exc:
                 field_name, reason = refusal(exc)
                 return key, "failed", f"{field_name or 'status'}\0{reason}"
 
         with ThreadPoolExecutor(max_workers=self.hook.max_concurrency) as pool:
             for key, status, error in pool.map(remove, sorted(gone.items())):
+                identifier = label(key, last.get(key))
                 if status == "failed":
                     field_name, reason = error.split("\0", 1)
-                    self.result.fail(entity, label(key), field_name, reason)
+                    self.result.count(entity, "read")
+                    self.result.fail(entity, identifier, field_name, reason)
                 elif status in ("deleted", "gone"):
                     # Forget it: should it come back to Akeneo, it is created anew.
-                    self.store.forget_remote_ids(self.target, id_entity, [key])
-                    self.store.save(self.target, id_entity, {key: REMOVED})
-                    self.result.count(entity, "deleted" if status == "deleted" else "skipped")
-                elif status == "disabled":
-                    self.store.save(self.target, id_entity, {key: REMOVED})
-                    self.result.count(entity, "updated")
-                else:
-                    self.result.count(entity, "unchanged")
+                    self.store.forget_remote_ids(self.target, entity, [key])
+                    self.store.save(self.target, entity, {key: REMOVED})
+                    if status == "deleted":
+                        self.result.count(entity, "deleted")
+                        self.result.plan(entity, identifier, "delete", last.get(key))
+                    else:
+                        log.info("%s is gone from CS-Cart already: forgotten", identifier)
+                elif status == "deactivated":
+                    self.store.save(self.target, entity, {key: REMOVED})
+                    self.result.count(entity, "deactivated")
+                    self.result.plan(entity, identifier, "deactivate", last.get(key))
 
     def products(self, folder: Any) -> None:
-        read = {product_key(row): row.get("identifier") for row in read_rows(folder, PRODUCTS)}
+        read = {product_key(row) for row in read_rows(folder, PRODUCTS)}
         known = {k: int(v) for k, v in self.store.remote_ids(self.target, PRODUCT).items()}
         gone = {key: pid for key, pid in known.items() if key not in read}
         self._apply(
-            REMOVED_PRODUCT,
             PRODUCT,
             "products",
             gone,
             self.mapping.removed_products,
-            lambda key: f"product {key}",
+            lambda key, last: str((last or {}).get("product_code") or f"product {key}"),
         )
 
     def categories(self, folder: Any, structure: Mapping[str, Any]) -> None:
@@ -116,12 +122,11 @@ class Removals:
             key: cid for key, cid in known.items() if key not in staged and key != UNCLASSIFIED_KEY
         }
         self._apply(
-            REMOVED_CATEGORY,
             CATEGORY,
             "categories",
             gone,
             self.mapping.removed_categories,
-            lambda key: f"category {key}",
+            lambda key, last: f"category {key}",
         )
 
 

@@ -58,6 +58,21 @@ VARIATION_MEMBER = "variation_member"  # hash only: the group a product was put 
 REMOVED = "removed"  # the hash of something pimflow disabled because Akeneo lost it
 
 
+def plan_view(
+    core: Mapping[str, Any] | None, texts: Mapping[str, Any] | None = None, **parts: Any
+) -> dict[str, Any] | None:
+    """One item's payloads as the plan compares them: the core's fields, each language's
+    texts under `texts.<lang_code>`, and any other part by name; None if nothing is known
+    (the plan then shows every field as new)."""
+    if core is None and not texts and all(part is None for part in parts.values()):
+        return None
+    view: dict[str, Any] = dict(core or {})
+    if texts:
+        view["texts"] = dict(texts)
+    view.update({name: part for name, part in parts.items() if part is not None})
+    return view
+
+
 def target_name(hook: CsCartHook) -> str:
     """The state store's name for this shop (ids are only meaningful within one shop)."""
     return f"cscart:{hook.base}"

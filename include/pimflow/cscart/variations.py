@@ -118,6 +118,7 @@ class VariationSync:
         for code in models:
             group_of(code)
         orphans: dict[int, list[tuple[str, str, int]]] = {}
+        ungrouped: set[str] = set()  # models neither read nor grouped before
         for row in read_rows(folder, PRODUCTS):
             parent = row.get("parent")
             if not parent:
@@ -132,7 +133,10 @@ class VariationSync:
                 continue
             group_id = self.groups.get(parent) or self.submodels.get(parent)
             if group_id is None:
-                self.result.count(GROUP, "skipped")
+                if parent not in ungrouped:  # one group would be: counted once
+                    ungrouped.add(parent)
+                    self.result.count(GROUP, "read")
+                    self.result.count(GROUP, "skipped")
                 log.info(
                     "%s: its model %s was not read in this run nor grouped before", key, parent
                 )
@@ -278,16 +282,20 @@ class VariationSync:
                 self._record(outcome, exact)
         if exact:
             gone = {root: gid for root, gid in self.groups.items() if root not in groups}
+            last = self.store.payloads(self.target, VARIATION_GROUP, list(gone))
             with ThreadPoolExecutor(max_workers=self.hook.max_concurrency) as pool:
                 for outcome in pool.map(lambda item: self.disband(*item), gone.items()):
-                    self.result.count(GROUP, "read")
+                    root = outcome["root"]
                     if outcome["status"] == "failed":
+                        # Its model left Akeneo (not read): only a failure counts as read.
+                        self.result.count(GROUP, "read")
                         self.result.fail(
-                            GROUP, f"model {outcome['root']}", outcome["field"], outcome["reason"]
+                            GROUP, f"model {root}", outcome["field"], outcome["reason"]
                         )
                         continue
-                    self.store.forget_remote_ids(self.target, VARIATION_GROUP, [outcome["root"]])
+                    self.store.forget_remote_ids(self.target, VARIATION_GROUP, [root])
                     self.result.count(GROUP, "deleted")
+                    self.result.plan(GROUP, f"model {root}", "delete", last.get(root))
             self.result.extra["disbanded"] = len(gone)
         return self.result
 
@@ -299,6 +307,7 @@ class VariationSync:
             self.result.fail(GROUP, f"model {group.root}", outcome["field"], outcome["reason"])
             return
         self.result.count(GROUP, outcome["status"])
+        new = self._plan(group, outcome, exact)
         group_id = outcome.get("group_id")
         if group_id is None:
             if group.group_id:
@@ -318,7 +327,25 @@ class VariationSync:
             digest = payload_hash(
                 {"features": sorted(group.features), "products": group.product_ids}
             )
-            self.store.save(self.target, VARIATION_GROUP, {group.root: digest})
+            self.store.save(self.target, VARIATION_GROUP, {group.root: digest}, {group.root: new})
+        elif new is not None:  # a delta's members join the group's last complete picture
+            self.store.save(self.target, VARIATION_GROUP, {}, {group.root: new})
+
+    def _plan(self, group: _Group, outcome: dict[str, Any], exact: bool) -> dict[str, Any] | None:
+        """The group as the plan shows it (features, product codes), planned if written;
+        what a delta adds is added to what the group held."""
+        old = self.store.payloads(self.target, VARIATION_GROUP, [group.root]).get(group.root)
+        products = {identifier for identifier, _, _ in group.members}
+        features = [f"{fid} {purpose}" for fid, purpose in sorted(group.features or [])]
+        if not exact or group.features is None:
+            products |= set((old or {}).get("products") or [])
+            features = features or list((old or {}).get("features") or [])
+        new = {"code": group.code, "features": features, "products": sorted(products)}
+        if outcome["status"] == "created":
+            self.result.plan(GROUP, f"model {group.root}", "create", None, new)
+        elif outcome["status"] == "updated":
+            self.result.plan(GROUP, f"model {group.root}", "update", old, new)
+        return new if outcome["status"] in ("created", "updated", "unchanged") else None
 
 
 def sync_variations(
