@@ -126,12 +126,9 @@ class SyncWriter:
 
     def _in_shop(self, entity: str, api_entity: str, rows: list[Row]) -> set[str]:
         """The keys of `rows` the shop already has (one read per batch; none if no rows)."""
-        if not rows:
-            return set()
         nested = WRITTEN_ON.get(entity) if api_entity != entity else None
-        self.outcome.extra["lookup_calls"] = self.outcome.extra.get("lookup_calls", 0) + 1
         if nested is None:
-            return self.hook.existing_ids(api_entity, [row.key for row in rows])
+            return self._existing(api_entity, [row.key for row in rows])
         # Written on its owner (which always exists): it was there if a nested row was.
         ids = {
             row.key: {
@@ -141,8 +138,16 @@ class SyncWriter:
             }
             for row in rows
         }
-        found = self.hook.existing_ids(entity, sorted(set().union(*ids.values())))
+        found = self._existing(entity, sorted(set().union(*ids.values())))
         return {key for key, nested_ids in ids.items() if nested_ids & found}
+
+    def _existing(self, entity: str, ids: list[str]) -> set[str]:
+        if not ids:
+            return set()
+        chunk = max(1, self.batch_size)  # a batch's ids in one read
+        calls = -(-len(ids) // chunk)
+        self.outcome.extra["lookup_calls"] = self.outcome.extra.get("lookup_calls", 0) + calls
+        return self.hook.existing_ids(entity, ids, chunk=chunk)
 
     def _send(self, entity: str, changes: list[_Change], api_entity: str) -> None:
         op = f"upsert-{api_entity}"
