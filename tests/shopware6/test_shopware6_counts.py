@@ -217,3 +217,35 @@ def test_a_product_the_mapping_refuses_is_read_and_failed_and_an_edit_is_planned
     assert changes[field]["old"] not in (None, "A name for the plan")
     assert dry["counts"]["product"]["updated"] == 1 and dry["counts"]["product"]["created"] == 0
     assert dry["counts"]["product"]["failed"] == 1  # still refused, still read
+
+
+def test_a_media_entity_without_its_file_is_not_taken_for_an_uploaded_image(shop):
+    """A failed upload leaves the media entity without a file: the next run (its store
+    lost or not) must upload the file, not count the image as in the shop."""
+    hook = Shopware6Hook()
+    with_file, without = shopware_id("media", "with-file"), shopware_id("media", "no-file")
+    status, _ = hook.sync(
+        {
+            "m": {
+                "entity": "media",
+                "action": "upsert",
+                "payload": [{"id": with_file}, {"id": without}],
+            }
+        }
+    )
+    assert status < 400
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    )
+    hook.request(
+        "POST",
+        f"/api/_action/media/{with_file}/upload",
+        params={"extension": "png", "fileName": "with-file"},
+        data=png,
+        headers={"Content-Type": "image/png"},
+    )
+    ids = [with_file, without, shopware_id("media", "never")]
+    assert hook.existing_ids("media", ids) == {with_file, without}
+    assert hook.existing_ids("media", ids, fields=("fileName",)) == {with_file}
+    assert hook.existing_ids("media", ids, chunk=1) == {with_file, without}  # 3 reads
