@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 
+from pimflow.plan import REAL_RUN_PLAN
 from pimflow.run import SANDBOX_CONNECTIONS
 from pimflow.state import StateStore
-from tests.e2e.sandbox_clients import ShopwareReader
+from tests.e2e.counts import assert_counts_add_up, plan_entries, writes
+from tests.e2e.sandbox_clients import AkeneoReader, ShopwareReader
 from tests.e2e.state_file import fingerprint, rows
 
 pytestmark = pytest.mark.e2e
@@ -29,6 +32,17 @@ def test_a_dry_run_writes_nothing_anywhere_and_counts_what_the_real_run_then_doe
     assert shop.writes() == {}
     assert fingerprint(state_file) == before  # the extraction's media manifest included
     assert dry["counts"]["product"]["created"] > 0
+    assert_counts_add_up(dry["counts"], "dry run")
+    # The plan: every product it would create, by the number a person knows it by, fields
+    # and all (nothing written before: every field new).
+    akeneo = AkeneoReader(sandboxes["akeneo"].url)
+    numbers = {p["values"]["sku"][0]["data"]: p for p in akeneo.products()}
+    models = {m["code"] for m in akeneo.items("product-models", pagination_type="search_after")}
+    planned = {e["identifier"]: e for e in plan_entries(dry) if e["entity"] == "product"}
+    assert len(planned) == dry["counts"]["product"]["created"]
+    assert set(planned) <= set(numbers) | models
+    assert all(e["action"] == "create" and e["changes"] for e in planned.values())
+    assert all(c["old"] is None for e in planned.values() for c in e["changes"])
     would_write: dict[str, int] = {}
     for name, stage in dry["stages"].items():
         if name.startswith("shopware6."):
@@ -48,12 +62,43 @@ def test_a_dry_run_writes_nothing_anywhere_and_counts_what_the_real_run_then_doe
     assert sum(sent.values()) == sum(would_write.values()) > 0
     assert sent.get("POST /api/_action/sync") == would_write["POST /api/_action/sync"]
     assert rows(state_file) > 0
+    assert_counts_add_up(real["counts"], "real run")
+    # A real run reports a sample of its plan, and how many entries the whole holds.
+    for name, stage in real["stages"].items():
+        if name.startswith("shopware6.") and stage.get("plan"):
+            assert len(stage["plan"]["entries"]) <= REAL_RUN_PLAN, name
+            assert stage["plan"]["total"] == writes(stage["counts"]), name
+    assert plan_entries(real)
 
-    # Again, now on a shop and a store with everything in them: still nothing changes.
+    # A product renamed in Akeneo: the next dry run says it would update that one, and which
+    # field changes, old → new, from the payload the real run kept.
+    sku, edited = next(
+        (number, p)
+        for number, p in sorted(numbers.items())
+        if number in planned and not p["parent"] and p["enabled"]
+    )
+    renamed = "Renamed for the plan"
+    response = requests.patch(
+        f"{akeneo.url}/api/rest/v1/products-uuid/{edited['uuid']}",
+        json={"values": {"name": [{"locale": "en_US", "scope": None, "data": renamed}]}},
+        headers=akeneo.headers,
+        timeout=30,
+    )
+    assert response.status_code == 204, response.text
+
+    # Again, now on a shop and a store with everything in them: nothing is written, and
+    # only the renamed product would change.
     before = fingerprint(state_file)
     code, again = run_dag(params={"dry_run": True, "mode": "full"})
     assert code == 0 and again["status"] == "success", again
     assert shop.writes() == sent
     assert fingerprint(state_file) == before
+    assert_counts_add_up(again["counts"], "dry run again")
     for entity, counts in again["counts"].items():
-        assert counts["created"] == counts["updated"] == 0, (entity, json.dumps(counts))
+        changed = 1 if entity == "product" else 0
+        assert counts["created"] == 0 and counts["updated"] == changed, (entity, json.dumps(counts))
+    (entry,) = plan_entries(again)
+    assert (entry["entity"], entry["identifier"], entry["action"]) == ("product", sku, "update")
+    (change,) = [c for c in entry["changes"] if c["new"] == renamed]
+    assert change["field"].startswith("translations.") and change["field"].endswith(".name")
+    assert change["old"] not in (None, renamed)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.e2e.counts import assert_counts_add_up, plan_entries
 from tests.e2e.sandbox_clients import AkeneoReader, ShopwareReader
 
 pytestmark = pytest.mark.e2e
@@ -91,6 +92,13 @@ def test_first_run_creates_every_simple_product_and_a_second_run_writes_nothing(
         m for m in akeneo.items("product-models", pagination_type="search_after") if not m["parent"]
     ]
     assert counts["created"] + counts["failed"] == len(source) + len(roots)
+    # Each product read (refused ones too) ends in one outcome, for every entity.
+    assert counts["read"] == len(source) + len(roots)
+    assert_counts_add_up(report["counts"], "first run")
+    # The plan's sample names products by their number (a model by its code).
+    numbers = {p["identifier"] for p in source} | {m["code"] for m in roots}
+    planned = [e for e in plan_entries(report) if e["entity"] == "product"]
+    assert planned and {e["identifier"] for e in planned} <= numbers - failed
     variants = [p for p in source if p.get("parent") and p["enabled"]]
     assert variants and all(v["identifier"] in products for v in variants)
 
@@ -103,3 +111,6 @@ def test_first_run_creates_every_simple_product_and_a_second_run_writes_nothing(
     assert second["counts"]["product"]["updated"] == 0
     assert second["counts"]["product"]["unchanged"] == counts["created"]
     assert second["read"]["products"] == len(source)
+    assert_counts_add_up(second["counts"], "second run")
+    assert second["counts"]["product"]["read"] == len(source) + len(roots)
+    assert plan_entries(second) == []  # nothing written, nothing planned

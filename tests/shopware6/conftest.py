@@ -20,6 +20,7 @@ from pimflow.state import StateStore
 from pimflow_sandbox.cli import create_app
 from pimflow_sandbox.server import SandboxServer
 from tests.akeneo.conftest import akeneo, stage_everything  # noqa: F401 - the fixture
+from tests.e2e.counts import assert_counts_add_up, writes
 
 STAGES = ("structure", "media", "products", "cross_sellings")
 
@@ -48,7 +49,14 @@ def sync(akeneo, shop) -> Callable[..., dict[str, Any]]:  # noqa: F811
         runs["n"] += 1
         staged = stage_everything(run=f"run{runs['n']}", source=source)
         store = StateStore(config.state_db_path())
-        result: dict[str, Any] = {"counts": {}, "errors": [], "sync_calls": 0, "would_write": {}}
+        result: dict[str, Any] = {
+            "counts": {},
+            "errors": [],
+            "plan": [],
+            "sync_calls": 0,
+            "lookup_calls": 0,
+            "would_write": {},
+        }
         try:
             for stage in STAGES:
                 # Each stage with its own hook, and in a dry run on the core's stand-ins,
@@ -70,6 +78,9 @@ def sync(akeneo, shop) -> Callable[..., dict[str, Any]]:  # noqa: F811
                     session.save()  # not close(): the real store serves every stage
                     for route, n in session.would_write().items():
                         result["would_write"][route] = result["would_write"].get(route, 0) + n
+                check_counts(stage, summary)
+                result["plan"] += (summary.get("plan") or {}).get("entries", [])
+                result["lookup_calls"] += summary.get("lookup_calls", 0)
                 for entity, counts in summary["counts"].items():
                     bucket = result["counts"].setdefault(entity, {})
                     for key, value in counts.items():
@@ -83,3 +94,12 @@ def sync(akeneo, shop) -> Callable[..., dict[str, Any]]:  # noqa: F811
         return result
 
     return run
+
+
+def check_counts(stage: str, summary: dict[str, Any]) -> None:
+    """What every stage's summary must say: each item read ends in one outcome, and each
+    write (or removal) has its entry in the plan."""
+    if summary["counts"]:
+        assert_counts_add_up(summary["counts"], stage)
+    planned = (summary.get("plan") or {}).get("total", 0)
+    assert planned == writes(summary["counts"]), (stage, summary["counts"])

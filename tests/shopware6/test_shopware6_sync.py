@@ -12,7 +12,7 @@ import requests
 
 from pimflow import config
 from pimflow.akeneo.datasets import PRODUCTS
-from pimflow.results import StageResult
+from pimflow.results import OUTCOMES, StageResult
 from pimflow.shopware6.config import with_defaults
 from pimflow.shopware6.hook import Shopware6Hook
 from pimflow.shopware6.mapping import shopware_id
@@ -223,7 +223,9 @@ def test_changes_in_akeneo_propagate_and_only_they_are_written(akeneo, shop, syn
     second = sync()
     products = second["counts"]["product"]
     assert products["updated"] == 5 and products["created"] == 0, products  # only those
-    assert products["deleted"] == 1
+    # Deactivated (the default), and counted as such, apart from what was read.
+    assert products["deactivated"] == 1 and products["deleted"] == 0, products
+    assert products["read"] == sum(products[k] for k in OUTCOMES), products
     after = client.products()
     assert "Renamed" in {t.get("name") for t in after[changed["identifier"]]["translations"]}
     assert after[disabled["identifier"]]["active"] is False

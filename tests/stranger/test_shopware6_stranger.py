@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 import requests
 
+from tests.e2e.counts import assert_counts_add_up, plan_entries
 from tests.e2e.sandbox_clients import AkeneoReader, ShopwareReader
 
 pytestmark = pytest.mark.e2e
@@ -47,6 +48,10 @@ def test_a_strangers_catalog_lands_whole_with_the_default_mapping(stranger, sync
     assert code == 0, report
     assert report["status"] == "success"
     assert report["errors"] == []
+    assert_counts_add_up(report["counts"], "first run")
+    # The plan names each product by its number, each parent by its model's code.
+    planned = {e["identifier"] for e in plan_entries(report) if e["entity"] == "product"}
+    assert planned == set(catalog.products) | set(catalog.models)
 
     shop = ShopwareReader(server.url)
     akeneo = AkeneoReader(catalog.url)
@@ -148,3 +153,5 @@ def test_a_strangers_catalog_lands_whole_with_the_default_mapping(stranger, sync
     assert shop.stats()["calls"].get("POST /api/_action/sync", 0) == before
     assert second["counts"]["product"]["created"] == second["counts"]["product"]["updated"] == 0
     assert second["errors"] == []
+    assert_counts_add_up(second["counts"], "second run")
+    assert second["counts"]["product"]["unchanged"] == len(planned)

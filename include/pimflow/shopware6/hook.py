@@ -93,6 +93,32 @@ class Shopware6Hook(PimflowHttpHook):
                 return
             page += 1
 
+    def existing_ids(
+        self, entity: str, ids: list[str], fields: tuple[str, ...] = (), chunk: int = 250
+    ) -> set[str]:
+        """Which of `ids` the shop has (one read per `chunk` ids). With `fields`, only the
+        rows where every one of them is set (e.g. a media entity that has its file)."""
+        found: set[str] = set()
+        route = entity.replace("_", "-")  # the Admin API's routes name entities with hyphens
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            criteria: dict[str, Any] = {
+                "limit": len(part),
+                "total-count-mode": 0,
+                "filter": [{"type": "equalsAny", "field": "id", "value": part}],
+            }
+            if not fields:
+                body = self.request(
+                    "POST", f"/api/search-ids/{route}", json=criteria, headers=JSON_HEADERS
+                ).json()
+                found.update(str(i) for i in body.get("data") or [])
+                continue
+            criteria["includes"] = {entity: ["id", *fields]}
+            for row in self.search(route, criteria).get("data") or []:
+                if all(row.get(name) not in (None, "") for name in fields):
+                    found.add(str(row["id"]))
+        return found
+
     def sync(
         self, operations: dict[str, dict[str, Any]], *, fail_on_error: bool = True
     ) -> tuple[int, Any]:

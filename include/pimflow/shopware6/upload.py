@@ -317,8 +317,15 @@ class Shopware6Upload:
         self.outcome.count("media", "read", len(wanted))
         self.outcome.count("media", "unchanged", len(wanted) - len(todo))
         # The state store may have been lost: what the shop has by id (derived from the
-        # content) is not uploaded again.
-        in_shop = self._media_in_shop([media_id(f["sha256"]) for f in todo])
+        # content) with its file is not uploaded again; a media entity without its file
+        # (an upload that failed) gets it now.
+        in_shop = set()
+        if todo:
+            lookups = -(-len(todo) // 500)  # one read per 500 ids
+            self.outcome.extra["lookup_calls"] = self.outcome.extra.get("lookup_calls", 0) + lookups
+            in_shop = self.hook.existing_ids(
+                "media", [media_id(f["sha256"]) for f in todo], fields=("fileName",), chunk=500
+            )
         fresh = [f for f in todo if media_id(f["sha256"]) not in in_shop]
         self.outcome.count("media", "unchanged", len(todo) - len(fresh))
         self.store.save(
@@ -341,20 +348,9 @@ class Shopware6Upload:
                     self.outcome.fail("media", file["filename"], "file", error)
                 else:
                     self.outcome.count("media", "created")
+                    self.outcome.plan("media", file["filename"], "create", None, _media_plan(file))
                     self.store.save(self.target, "media_file", {file["sha256"]: "uploaded"})
         return self.outcome.as_dict()
-
-    def _media_in_shop(self, ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(ids), 500):
-            body = self.hook.request(
-                "POST",
-                "/api/search-ids/media",
-                json={"ids": ids[start : start + 500]},
-                headers={"Accept": "application/json"},
-            ).json()
-            found.update(body.get("data") or [])
-        return found
 
     def _upload_file(self, file: dict[str, Any]) -> tuple[dict[str, Any], str]:
         name = PurePosixPath(file["filename"] or "file")
@@ -476,7 +472,8 @@ class Shopware6Upload:
         return self.outcome.as_dict()
 
     def _refused(self, identifier: str, exc: Exception) -> None:
-        """A product the mapping could not make: reported with its field and reason."""
+        """A product the mapping could not make: read, failed, with its field and reason."""
+        self.outcome.count("product", "read")
         if isinstance(exc, MappingError):
             self.outcome.fail("product", identifier, exc.field, exc.reason)
         else:
@@ -558,6 +555,15 @@ class Shopware6Upload:
         self.store.save_remote_ids(self.target, PENDING_CROSS_SELLINGS, pending)
         self.store.forget_remote_ids(self.target, PENDING_CROSS_SELLINGS, resolved)
         return self.outcome.as_dict()
+
+
+def _media_plan(file: Mapping[str, Any]) -> dict[str, Any]:
+    """What the plan shows of an image uploaded: its file, not its bytes."""
+    return {
+        "fileName": file.get("filename"),
+        "mimeType": file.get("mime_type"),
+        "sha256": file["sha256"],
+    }
 
 
 def _root_models(index: Mapping[str, str]) -> dict[str, str]:

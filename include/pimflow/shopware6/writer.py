@@ -6,6 +6,12 @@ those of the last successful write is not sent. A refused call is narrowed down 
 rows Shopware names in its errors' `source.pointer` (or halved until they are found);
 those rows are reported with Shopware's reason, the rest lands. A dry run needs nothing
 here: the stage runner records the hook's writes (pimflow/dry_run.py).
+
+Counts: every row given is `read` and ends in one outcome (unchanged, created, updated,
+failed); "created" only for a row the shop did not have: rows the state store does not
+know are looked up in the shop, one read per batch (`lookup_calls`). Removals are counted
+apart (`deactivated`, `deleted`). Each write that lands has its plan entry (old → new,
+the old payload the one the store kept from the last write), and the store keeps the new.
 """
 
 from __future__ import annotations
@@ -29,6 +35,21 @@ class Row:
     payload: dict[str, Any]
     relations: dict[str, list[str]] | None = None
     deletes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+# Entities written as a field of their owner (cross-sellings on their product): such a row
+# was in the shop when one of its nested rows was.
+WRITTEN_ON = {"product_cross_selling": "crossSellings"}
+
+
+@dataclass
+class _Change:
+    """A row found changed: its payload's hash, whether the shop has it, what it had."""
+
+    row: Row
+    digest: str
+    existed: bool
+    old: dict[str, Any] | None
 
 
 class SyncWriter:
@@ -71,7 +92,7 @@ class SyncWriter:
         old_relations = (
             self.store.relations(self.target, entity, keys) if self.relation_deletes else {}
         )
-        changed: list[tuple[Row, str, bool]] = []
+        changed: list[tuple[Row, str]] = []
         seen = self.written.setdefault(entity, set())
         for row in rows:
             self.outcome.count(entity, "read")
@@ -84,22 +105,62 @@ class SyncWriter:
                 row.deletes = self.relation_deletes(
                     row.key, old_relations.get(row.key, {}), row.relations
                 )
-            changed.append((row, digest, row.key in known))
-        if changed:
-            self._send(entity, changed, api_entity)
+            changed.append((row, digest))
+        if not changed:
+            return
+        # What the plan compares with: the payloads last written (only the changed rows').
+        old = self.store.payloads(
+            self.target, entity, [r.key for r, _ in changed if r.key in known]
+        )
+        # Rows the store does not know may still be in the shop (the store was lost, or
+        # another tool wrote them): asked in one read, so "created" means new to the shop.
+        in_shop = self._in_shop(entity, api_entity, [r for r, _ in changed if r.key not in known])
+        self._send(
+            entity,
+            [
+                _Change(row, digest, row.key in known or row.key in in_shop, old.get(row.key))
+                for row, digest in changed
+            ],
+            api_entity,
+        )
 
-    def _send(self, entity: str, rows: list[tuple[Row, str, bool]], api_entity: str) -> None:
+    def _in_shop(self, entity: str, api_entity: str, rows: list[Row]) -> set[str]:
+        """The keys of `rows` the shop already has (one read per batch; none if no rows)."""
+        nested = WRITTEN_ON.get(entity) if api_entity != entity else None
+        if nested is None:
+            return self._existing(api_entity, [row.key for row in rows])
+        # Written on its owner (which always exists): it was there if a nested row was.
+        ids = {
+            row.key: {
+                item["id"]
+                for item in row.payload.get(nested) or []
+                if isinstance(item, Mapping) and item.get("id")
+            }
+            for row in rows
+        }
+        found = self._existing(entity, sorted(set().union(*ids.values())))
+        return {key for key, nested_ids in ids.items() if nested_ids & found}
+
+    def _existing(self, entity: str, ids: list[str]) -> set[str]:
+        if not ids:
+            return set()
+        chunk = max(1, self.batch_size)  # a batch's ids in one read
+        calls = -(-len(ids) // chunk)
+        self.outcome.extra["lookup_calls"] = self.outcome.extra.get("lookup_calls", 0) + calls
+        return self.hook.existing_ids(entity, ids, chunk=chunk)
+
+    def _send(self, entity: str, changes: list[_Change], api_entity: str) -> None:
         op = f"upsert-{api_entity}"
         operations: dict[str, dict[str, Any]] = {
             op: {
                 "entity": api_entity,
                 "action": "upsert",
-                "payload": [r.payload for r, _, _ in rows],
+                "payload": [c.row.payload for c in changes],
             }
         }
-        owners: dict[str, list[int]] = {op: list(range(len(rows)))}
-        for index, (row, _, _) in enumerate(rows):
-            for delete_entity, payloads in row.deletes.items():
+        owners: dict[str, list[int]] = {op: list(range(len(changes)))}
+        for index, change in enumerate(changes):
+            for delete_entity, payloads in change.row.deletes.items():
                 op = operations.setdefault(
                     f"delete-{delete_entity}",
                     {"entity": delete_entity, "action": "delete", "payload": []},
@@ -109,79 +170,119 @@ class SyncWriter:
         self.count_sync_call()
         status, body = self.hook.sync(operations, fail_on_error=True)
         if status < 400:
-            self._landed(entity, rows)
+            self._landed(entity, changes)
             return
         refused = _refused_rows(body, owners)
-        if refused and len(refused) < len(rows):
+        if refused and len(refused) < len(changes):
             for index, (field_name, reason) in refused.items():
-                self.outcome.fail(entity, rows[index][0].name, field_name, reason)
-            self._send(entity, [r for i, r in enumerate(rows) if i not in refused], api_entity)
-        elif len(rows) == 1:
+                self.outcome.fail(entity, changes[index].row.name, field_name, reason)
+            rest = [c for i, c in enumerate(changes) if i not in refused]
+            self._send(entity, rest, api_entity)
+        elif len(changes) == 1:
             field_name, reason = next(iter(refused.values()), ("", _reason(body)))
-            self.outcome.fail(entity, rows[0][0].name, field_name, reason)
+            self.outcome.fail(entity, changes[0].row.name, field_name, reason)
         else:  # Shopware did not say which rows: halve until it does
-            middle = len(rows) // 2
-            self._send(entity, rows[:middle], api_entity)
-            self._send(entity, rows[middle:], api_entity)
+            middle = len(changes) // 2
+            self._send(entity, changes[:middle], api_entity)
+            self._send(entity, changes[middle:], api_entity)
 
-    def _landed(self, entity: str, rows: list[tuple[Row, str, bool]]) -> None:
-        for _, _, known in rows:
-            self.outcome.count(entity, "updated" if known else "created")
-        self.store.save(self.target, entity, {row.key: digest for row, digest, _ in rows})
-        relations = {row.key: row.relations for row, _, _ in rows if row.relations is not None}
+    def _landed(self, entity: str, changes: list[_Change]) -> None:
+        for change in changes:
+            action = "update" if change.existed else "create"
+            self.outcome.count(entity, f"{action}d")
+            self.outcome.plan(entity, change.row.name, action, change.old, change.row.payload)
+        self.store.save(
+            self.target,
+            entity,
+            {c.row.key: c.digest for c in changes},
+            payloads={c.row.key: c.row.payload for c in changes},
+        )
+        relations = {c.row.key: c.row.relations for c in changes if c.row.relations is not None}
         if relations:
             self.store.save_relations(self.target, entity, relations)
 
-    # -- deletions ---------------------------------------------------------------------------
+    # -- removals ----------------------------------------------------------------------------
     def remove(
         self, entity: str, keys: Iterable[str], names: Mapping[str, str], deactivate: bool
     ) -> None:
-        """Products (or other entities) that left Akeneo: deactivated, or deleted."""
+        """Products (or other entities) that left Akeneo: deactivated, or deleted. Counted
+        apart from what was read (`deactivated`, `deleted`); one that the shop refuses to
+        remove is reported and stays in the store, so the next full run tries again."""
         keys = sorted(keys)
         for start in range(0, len(keys), self.batch_size):
             chunk = keys[start : start + self.batch_size]
+            old = self.store.payloads(self.target, entity, chunk)
+            rows = [Row(key, _name(key, names, old.get(key)), {"id": key}) for key in chunk]
             if deactivate:
-                rows = [
-                    Row(key, names.get(key, key), {"id": key, "active": False}) for key in chunk
-                ]
-                known = self.store.hashes(self.target, entity, chunk)
-                todo = [r for r in rows if known.get(r.key) != payload_hash(r.payload)]
-                self.outcome.count(entity, "deleted", len(todo))
-                if todo:
-                    self.count_sync_call()
-                    status, body = self.hook.sync(
-                        {
-                            f"deactivate-{entity}": {
-                                "entity": entity,
-                                "action": "upsert",
-                                "payload": [r.payload for r in todo],
-                            }
-                        }
-                    )
-                    if status >= 400:
-                        for row in todo:
-                            self.outcome.fail(entity, row.name, "active", _reason(body))
-                        continue
-                    self.store.save(
-                        self.target, entity, {r.key: payload_hash(r.payload) for r in todo}
-                    )
-                continue
-            self.outcome.count(entity, "deleted", len(chunk))
-            self.count_sync_call()
-            status, body = self.hook.sync(
-                {
-                    f"delete-{entity}": {
-                        "entity": entity,
-                        "action": "delete",
-                        "payload": [{"id": k} for k in chunk],
-                    }
+                self._deactivate(entity, rows, old)
+            else:
+                self._delete(entity, rows, old)
+
+    def _deactivate(self, entity: str, rows: list[Row], old: Mapping[str, Any]) -> None:
+        for row in rows:
+            row.payload["active"] = False
+        known = self.store.hashes(self.target, entity, [row.key for row in rows])
+        todo = [r for r in rows if known.get(r.key) != payload_hash(r.payload)]  # not yet
+        if not todo:
+            return
+        op = f"deactivate-{entity}"
+        self.count_sync_call()
+        status, body = self.hook.sync(
+            {op: {"entity": entity, "action": "upsert", "payload": [r.payload for r in todo]}}
+        )
+        if status >= 400:
+            refused = _refused_rows(body, {op: list(range(len(todo)))})
+            for index, row in enumerate(todo):
+                if not refused or index in refused:
+                    reason = refused[index][1] if refused else _reason(body)
+                    self.outcome.warn(entity, row.name, "active", f"not deactivated: {reason}")
+            if refused and len(refused) < len(todo):
+                self._deactivate(entity, [r for i, r in enumerate(todo) if i not in refused], old)
+            return
+        self.outcome.count(entity, "deactivated", len(todo))
+        for row in todo:
+            self.outcome.plan(entity, row.name, "deactivate", old.get(row.key), row.payload)
+        self.store.save(
+            self.target,
+            entity,
+            {r.key: payload_hash(r.payload) for r in todo},
+            # What the shop now holds: the last payload, inactive (what a return compares with).
+            payloads={r.key: {**(old.get(r.key) or {}), **r.payload} for r in todo},
+        )
+
+    def _delete(self, entity: str, rows: list[Row], old: Mapping[str, Any]) -> None:
+        self.count_sync_call()
+        status, body = self.hook.sync(
+            {
+                f"delete-{entity}": {
+                    "entity": entity,
+                    "action": "delete",
+                    "payload": [row.payload for row in rows],
                 }
-            )
-            if status >= 400:
-                for key in chunk:
-                    self.outcome.fail(entity, names.get(key, key), "", _reason(body))
-                continue
-            self.store.forget_keys(self.target, entity, chunk)
+            }
+        )
+        if status >= 400:
+            for row in rows:
+                self.outcome.warn(entity, row.name, "", f"not deleted: {_reason(body)}")
+            return
+        self.outcome.count(entity, "deleted", len(rows))
+        for row in rows:
+            self.outcome.plan(entity, row.name, "delete", old.get(row.key), None)
+        self.store.forget_keys(self.target, entity, [row.key for row in rows])
+
+
+def _name(key: str, names: Mapping[str, str], old: Mapping[str, Any] | None) -> str:
+    """What a person knows a removed row by: the name given, else its product number or a
+    name from the payload last written, else its id."""
+    if names.get(key):
+        return names[key]
+    old = old or {}
+    if old.get("productNumber"):
+        return str(old["productNumber"])
+    for translation in (old.get("translations") or {}).values():
+        if isinstance(translation, Mapping) and translation.get("name"):
+            return str(translation["name"])
+    return str(old.get("name") or key)
 
 
 def _reason(body: Any) -> str:
