@@ -551,7 +551,7 @@ class Shopware6Upload:
             for kind, linked, code in missing:
                 out = excluded.get((linked, code))
                 if out is None:
-                    expected.append(code)
+                    expected.append((kind, code))
                     continue
                 link = f"{key}|{kind}|{linked}|{code}"
                 still_excluded.add(link)
@@ -565,13 +565,13 @@ class Shopware6Upload:
                         f"association {kind} to {what} {out['name']!r} left out: "
                         f"{out['reason']}, so the shop never gets it",
                     )
-            for code in expected:
+            for kind, code in expected:
                 self.outcome.warn(
                     entity,
                     name,
                     "crossSellings",
-                    f"associated {code!r} is not in the shop (not synced yet or refused); "
-                    "retried at the next run",
+                    f"association {kind}: associated {code!r} is in the run's scope but not "
+                    "in the shop (not read yet, or refused); retried at the next run",
                 )
             if expected:
                 pending[key] = json.dumps(
