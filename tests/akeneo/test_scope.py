@@ -102,6 +102,10 @@ def test_a_limited_run_applies_the_product_filters_to_its_trees(akeneo):
     folder, _ = _stage("enabled", limit=30, enabled_only=True)
     products = list(read_rows(folder, PRODUCTS))
     assert products and all(p["enabled"] for p in products)
+    # A family without models: 20 roots are 20 simple products (the REST API test's run).
+    folder, _ = _stage("electronics", limit=20, families=["electronics"])
+    products = list(read_rows(folder, PRODUCTS))
+    assert len(products) == 20 and {p["family"] for p in products} == {"electronics"}
 
 
 def test_associated_products_outside_the_scope_are_staged_with_the_reason(akeneo):
