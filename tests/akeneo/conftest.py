@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pimflow import config
+from pimflow.akeneo.associations import extract_association_scope
 from pimflow.akeneo.catalog import SourceFilter, extract_partition
 from pimflow.akeneo.linked import extract_assets, extract_records
 from pimflow.akeneo.media import extract_media
@@ -66,6 +67,7 @@ def stage_everything(
             summaries.append(extract_partition(AkeneoHook(), folder, partition, entity, source))
     extract_records(AkeneoHook(), folder)
     extract_assets(AkeneoHook(), folder)
+    extract_association_scope(AkeneoHook(), folder, source)
     store = StateStore(config.state_db_path())
     try:
         media = extract_media(AkeneoHook(), folder, store)

@@ -231,7 +231,7 @@ def test_cross_sellings_resolve_identifiers_and_sub_models_and_report_the_missin
         shopware_id("product", "uuid-2"),
         model_product_id("tee"),
     ]
-    assert missing == ["SKU-9"]
+    assert missing == [("UPSELL", "product", "SKU-9")]
     assert relations["cross_sellings"] == [cross["id"]]
 
 

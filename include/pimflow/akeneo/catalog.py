@@ -68,7 +68,8 @@ class SourceFilter:
     min_completeness: int | None = None  # percent on the channel's chosen locales
 
 
-def _base_filters(source: SourceFilter, for_products: bool) -> dict[str, Any]:
+def scope_filters(source: SourceFilter, for_products: bool) -> dict[str, Any]:
+    """The run's filters besides families and the channel (`scope` is a query param)."""
     filters: dict[str, Any] = {}
     if source.window:
         filters["updated"] = source.window.filter()
@@ -99,7 +100,7 @@ def partition_queries(
     }
     if for_products:
         common["with_attribute_options"] = "true"
-    base = _base_filters(source, for_products)
+    base = scope_filters(source, for_products)
     if families == [NO_FAMILY]:
         if not for_products:
             return  # every product model has a family
@@ -281,10 +282,13 @@ def extract_partition(
     partition: dict[str, Any],
     entity: str,
     source: SourceFilter | None = None,
-    limit: int | None = None,
+    selection: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """Read one partition of products (entity "products") or product models ("product_models")
-    into the staged tables; gather what their values refer to."""
+    into the staged tables; gather what their values refer to. With a `selection` (a
+    limited read, pimflow.akeneo.selection), exactly the chosen trees of the partition."""
+    from pimflow.akeneo.selection import selection_queries
+
     channel = load_channel(folder)
     source = source or SourceFilter(channel["channel"], channel["locales"])
     attributes = load_attributes(folder)
@@ -306,21 +310,20 @@ def extract_partition(
     part = f"{partition['name']}"
     with_errors = 0
     with ChunkWriter(folder, dataset, part=part) as writer:
-        for query in partition_queries(path, source, partition["families"], for_products):
-            if limit:  # trying things out: no bigger pages than needed
-                query["limit"] = min(query["limit"], limit - writer.count)
+        queries = (
+            selection_queries(path, source, selection, for_products)
+            if selection is not None
+            else partition_queries(path, source, partition["families"], for_products)
+        )
+        for query in queries:
             for page in hook.iter_pages(path, query):
-                for item in page[: limit - writer.count] if limit else page:
+                for item in page:
                     row = convert(item)
                     with_errors += _log_errors(
                         row.get("identifier") or row.get("code"), row["errors"]
                     )
                     references.collect(row["values"], attributes)
                     writer.add(row)
-                if limit and writer.count >= limit:
-                    break
-            if limit and writer.count >= limit:
-                break
     with ChunkWriter(folder, REFERENCES, part=f"{entity}_{part}") as refs:
         refs.extend(references.rows())
     return {

@@ -156,3 +156,12 @@ MEDIA = Dataset(
         "path": "string",
     },
 )
+
+# Products and product models that the run's products associate but the run did not read
+# because they are outside its scope (pimflow.akeneo.associations): kind is "product" (code
+# a uuid or an identifier) or "product_model"; name is what a person finds it by; reason why
+# it is out of scope. Associated items in scope but not read (a delta, a limit) are not here.
+OUT_OF_SCOPE = Dataset(
+    "out_of_scope",
+    {"kind": "string", "code": "string", "name": "string", "reason": "string"},
+)

@@ -1,8 +1,9 @@
 """The Akeneo extraction stages as a task group, shared by every target's DAG.
 
     structure ─► partitions ─► product_models[partition] ─┐
-                            └► products[partition] ───────┴► reference_entities ─┐
-                                                            └► assets ───────────┴► media
+                            └► products[partition] ───────┼► reference_entities ─┐
+                                                          ├► assets ─────────────┼► media
+                                                          └► associations ───────┘
 
 `product_models` and `products` are mapped over partitions of families, so several
 pages are in flight at once; each task reads its pages one after the other (search_after
@@ -47,11 +48,13 @@ def _source_filter(structure: dict[str, Any]):  # noqa: ANN202
     )
 
 
-def _limit_per_partition(structure: dict[str, Any]) -> int | None:
-    limit = params().get("product_limit")
-    if not limit:
+def _selection(structure: dict[str, Any], partition: dict[str, Any]):  # noqa: ANN202
+    """A limited run's share of chosen trees for this partition; None: read the filter."""
+    if not structure.get("selection"):
         return None
-    return -(-int(limit) // max(1, len(structure["partitions"])))
+    from pimflow.akeneo.selection import load_selection
+
+    return load_selection(run_folder(), partition["name"])
 
 
 def _read_plan(target: Target, run_params: dict[str, Any], mode: str) -> dict[str, Any]:
@@ -113,15 +116,31 @@ def extraction_group(target: Target) -> dict[str, Any]:
             window = delta_window(
                 mode, run_type, *interval, datetime.fromisoformat(mark) if mark else None, now
             )
-            return {
+            staged = {
                 **summary,
-                **plan,
-                "folder": str(folder),
-                # What was read: "full" (every product of the filter) or "delta" (a window).
-                "mode": "delta" if window else "full",
                 "window": {"after": window.after.isoformat(), "before": window.before.isoformat()}
                 if window
                 else None,
+            }
+            selection = None
+            if run_params.get("product_limit"):  # whole trees: the limit counts roots
+                from pimflow.akeneo.selection import choose_roots
+
+                selection = choose_roots(
+                    hook,
+                    folder,
+                    _source_filter(staged),
+                    summary["partitions"],
+                    summary["families_filter"],
+                    int(run_params["product_limit"]),
+                )
+            return {
+                **staged,
+                **plan,
+                "selection": selection,
+                "folder": str(folder),
+                # What was read: "full" (every product of the filter) or "delta" (a window).
+                "mode": "delta" if window else "full",
                 "read_until": (window.before if window else now).isoformat(),
                 "mapping_notes": mapping_check["notes"],
                 "calls": hook.total_calls,
@@ -139,7 +158,12 @@ def extraction_group(target: Target) -> dict[str, Any]:
 
             hook = _akeneo_hook(akeneo_conn_id)
             summary = extract_partition(
-                hook, run_folder(), partition, "product_models", _source_filter(structure)
+                hook,
+                run_folder(),
+                partition,
+                "product_models",
+                _source_filter(structure),
+                _selection(structure, partition),
             )
             return {**summary, "calls": hook.total_calls}
 
@@ -155,7 +179,7 @@ def extraction_group(target: Target) -> dict[str, Any]:
                 partition,
                 "products",
                 _source_filter(structure),
-                _limit_per_partition(structure),
+                _selection(structure, partition),
             )
             return {**summary, "calls": hook.total_calls}
 
@@ -174,6 +198,18 @@ def extraction_group(target: Target) -> dict[str, Any]:
 
             hook = _akeneo_hook(akeneo_conn_id)
             return {**extract_assets(hook, run_folder()), "calls": hook.total_calls}
+
+        @task(**akeneo)
+        def associations(
+            structure: dict[str, Any], models: list[dict], products: list[dict]
+        ) -> dict[str, Any]:
+            """Which associated products and models the run's scope excludes, and why: a
+            target leaves those links out instead of waiting for them forever."""
+            from pimflow.akeneo.associations import extract_association_scope
+
+            hook = _akeneo_hook(akeneo_conn_id)
+            summary = extract_association_scope(hook, run_folder(), _source_filter(structure))
+            return {**summary, "calls": hook.total_calls}
 
         # Downloads run AKENEO_CONCURRENT_CALLS at a time, so the task takes as many slots.
         @task(**akeneo, pool_slots=AKENEO_CONCURRENT_CALLS)
@@ -195,12 +231,15 @@ def extraction_group(target: Target) -> dict[str, Any]:
         items = products.partial(structure=staged).expand(partition=plan)
         records = reference_entities(models, items)
         asset_items = assets(models, items)
+        scope = associations(staged, models, items)
         files = media(records, asset_items)
+        scope >> files  # every target's stages wait for the media: so they wait for this too
     return {
         "structure": staged,
         "product_models": models,
         "products": items,
         "reference_entities": records,
         "assets": asset_items,
+        "associations": scope,
         "media": files,
     }

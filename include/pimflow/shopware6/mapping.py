@@ -809,12 +809,13 @@ def map_cross_sellings(
     shop: ShopContext,
     root_models: Mapping[str, str] | None = None,
     product_uuids: Mapping[str, str] | None = None,
-) -> tuple[list[dict[str, Any]], dict[str, list[str]], list[str]]:
+) -> tuple[list[dict[str, Any]], dict[str, list[str]], list[tuple[str, str, str]]]:
     """Akeneo associations → cross-sellings with assigned products. An associated sub-model
     stands for its root model's parent product (`root_models`: model code → root code).
-    Returns the payloads, their relations, and the Akeneo codes left out because they are
-    not in the shop. Associated products come as uuids (products) or identifiers (product
-    models); `product_uuids` maps identifiers to uuids."""
+    Returns the payloads, their relations, and the links left out because their product is
+    not in the shop, as (association type, "product" or "product_model", Akeneo code).
+    Associated products come as uuids (products) or identifiers (product models);
+    `product_uuids` maps identifiers to uuids."""
     roots, uuids = root_models or {}, product_uuids or {}
     associations = dict(item.get("associations") or {})
     for kind, links in (item.get("quantified_associations") or {}).items():
@@ -831,17 +832,17 @@ def map_cross_sellings(
     for position, (kind, name) in enumerate(sorted(wanted.items()), start=1):
         links = associations.get(kind) or {}
         targets = {
-            shopware_id("product", uuids.get(code, code)): code
+            shopware_id("product", uuids.get(code, code)): ("product", code)
             for code in links.get("products") or []
         }
         for code in links.get("product_models") or []:
-            targets.setdefault(model_product_id(roots.get(code, code)), code)
+            targets.setdefault(model_product_id(roots.get(code, code)), ("product_model", code))
         assigned = []
-        for index, (target, code) in enumerate(targets.items(), start=1):
+        for index, (target, (entity, code)) in enumerate(targets.items(), start=1):
             if target == key:
                 continue  # a variant's model associated with itself
             if target not in exists:
-                missing.append(code)
+                missing.append((kind, entity, code))
                 continue
             assigned.append(
                 {

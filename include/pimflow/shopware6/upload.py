@@ -69,6 +69,9 @@ IDENTIFIER_INDEX = ("akeneo", "product_identifier")  # identifier → uuid
 # Per shop: products whose associations name products not in the shop yet (a delta read
 # one of them before the other) → their associations, retried by every later run.
 PENDING_CROSS_SELLINGS = "pending_cross_selling"
+# Per shop: links left out because their product is outside the run's scope → the reason
+# reported, so each is reported once (again only when the reason changes).
+EXCLUDED_CROSS_SELLINGS = "excluded_cross_selling"
 
 
 def load_shop_context(
@@ -497,25 +500,38 @@ class Shopware6Upload:
 
     # -- cross-sellings ------------------------------------------------------------------------
     def cross_sellings(self) -> dict[str, Any]:
-        """Associations → cross-sellings. An associated product that is not in the shop yet
-        is left out and reported; the product waits in the state store, and every later
-        run (whatever it reads) tries again, so a delta that reads the product before the
-        one it names still ends where a full run would."""
+        """Associations → cross-sellings. A link to a product that the run's scope excludes
+        (the extraction stages which and why) is left out for good: its reason is reported
+        once (the state store keeps what was reported, so a later run is quiet until the
+        reason changes), and nothing waits for it. A link to a product in scope but not in
+        the shop yet (refused, or a delta that has not read it) is left out and reported;
+        the product waits in the state store, and every later run (whatever it reads) tries
+        again, so a delta that reads the product before the one it names still ends where a
+        full run would."""
+        from pimflow.akeneo.associations import load_out_of_scope
+
+        entity = "product_cross_selling"
         exists = self.store.keys(self.target, "product")
-        had = self.store.keys(self.target, "product_cross_selling")
+        had = self.store.keys(self.target, entity)
         roots = _root_models(self.store.remote_ids(*MODEL_INDEX))
         uuids = self.store.remote_ids(*IDENTIFIER_INDEX)
         waiting = self.store.remote_ids(self.target, PENDING_CROSS_SELLINGS)
+        excluded = load_out_of_scope(self.folder)
+        reported = self.store.remote_ids(self.target, EXCLUDED_CROSS_SELLINGS)
         items: dict[str, tuple[str, Mapping[str, Any]]] = {}
         for key, raw in waiting.items():
             value = json.loads(raw)
             items[key] = (value["name"], value)
+        read_now: set[str] = set()  # the extraction looked up what these associate
         for item in (*read_rows(self.folder, PRODUCT_MODELS), *read_rows(self.folder, PRODUCTS)):
             if item.get("code") and item.get("parent"):
                 continue  # sub-models are not products in the shop
             key = _model_key(item["code"]) if item.get("code") else _product_key(item)
             items[key] = (item.get("identifier") or item.get("code"), item)  # read now: wins
+            read_now.add(key)
         rows, pending, resolved = [], {}, []
+        newly_reported: dict[str, str] = {}
+        still_excluded: set[str] = set()
         for key, (name, item) in items.items():
             if key not in exists:
                 if key in waiting:
@@ -526,19 +542,35 @@ class Shopware6Upload:
                     key, item, self.mapping, exists, self.shop, roots, uuids
                 )
             except Exception as exc:  # noqa: BLE001 - one product's error never fails the stage
-                self.outcome.fail(
-                    "product_cross_selling", name, "crossSellings", f"{type(exc).__name__}: {exc}"
-                )
+                self.outcome.fail(entity, name, "crossSellings", f"{type(exc).__name__}: {exc}")
                 continue
-            for target in missing:
+            expected = []
+            for kind, linked, code in missing:
+                out = excluded.get((linked, code))
+                if out is None:
+                    expected.append((kind, code))
+                    continue
+                link = f"{key}|{kind}|{linked}|{code}"
+                still_excluded.add(link)
+                if reported.get(link) != out["reason"]:
+                    newly_reported[link] = out["reason"]
+                    what = "product model" if linked == "product_model" else "product"
+                    self.outcome.warn(
+                        entity,
+                        name,
+                        "crossSellings",
+                        f"association {kind} to {what} {out['name']!r} left out: "
+                        f"{out['reason']}, so the shop never gets it",
+                    )
+            for kind, code in expected:
                 self.outcome.warn(
-                    "product_cross_selling",
+                    entity,
                     name,
                     "crossSellings",
-                    f"associated {target!r} is not in the shop (not synced or refused); "
-                    "retried at the next run",
+                    f"association {kind}: associated {code!r} is in the run's scope but not "
+                    "in the shop (not read yet, or refused); retried at the next run",
                 )
-            if missing:
+            if expected:
                 pending[key] = json.dumps(
                     {
                         "name": name,
@@ -551,9 +583,19 @@ class Shopware6Upload:
                 resolved.append(key)
             if payloads or key in had:  # nothing to add, nothing to take away: no call
                 rows.append(Row(key, name, {"id": key, "crossSellings": payloads}, relations))
-        self.writer.upsert("product_cross_selling", rows, api_entity="product")
+            elif missing:  # every link left out: read, and nothing written
+                self.outcome.count(entity, "read")
+                self.outcome.count(entity, "skipped")
+        self.writer.upsert(entity, rows, api_entity="product")
         self.store.save_remote_ids(self.target, PENDING_CROSS_SELLINGS, pending)
         self.store.forget_remote_ids(self.target, PENDING_CROSS_SELLINGS, resolved)
+        # Links of products read now that are no longer excluded: reported again if ever so.
+        self.store.save_remote_ids(self.target, EXCLUDED_CROSS_SELLINGS, newly_reported)
+        self.store.forget_remote_ids(
+            self.target,
+            EXCLUDED_CROSS_SELLINGS,
+            [k for k in reported if k.split("|")[0] in read_now and k not in still_excluded],
+        )
         return self.outcome.as_dict()
 
 

@@ -38,6 +38,7 @@ EXTRACTION_OUTPUTS = (
     "akeneo.products",
     "akeneo.reference_entities",
     "akeneo.assets",
+    "akeneo.associations",
     "akeneo.media",
 )
 
