@@ -100,7 +100,7 @@ def test_the_plan_shows_old_and_new_values_and_the_store_keeps_the_payload(shop,
     store.close()
 
 
-def test_a_deactivation_is_counted_as_one_and_a_refused_removal_is_not_counted(shop, tmp_path):
+def test_a_deactivation_is_counted_as_one_and_a_refused_removal_as_read_and_failed(shop, tmp_path):
     client = ShopwareReader(shop.url)
     hook = Shopware6Hook()
     store = StateStore(tmp_path / "state.sqlite")
@@ -118,7 +118,7 @@ def test_a_deactivation_is_counted_as_one_and_a_refused_removal_is_not_counted(s
     writer.remove("product", [r.key for r in rows], {}, deactivate=True)
     counts = outcome.counts.get("product", {})
     assert counts.get("deactivated") == 2 and counts.get("deleted", 0) == 0, counts
-    assert counts.get("failed", 0) == 0 == counts.get("read", 0)  # none was read
+    assert counts.get("failed") == 1 == counts.get("read")  # only the refused one is "read"
     assert [(e["identifier"], e["field"]) for e in outcome.errors] == [("CNT-2", "active")]
     assert outcome.errors[0]["reason"].startswith("not deactivated")
     # The plan names them by product number; the store keeps their payload, inactive.
@@ -140,7 +140,8 @@ def test_a_deactivation_is_counted_as_one_and_a_refused_removal_is_not_counted(s
     # A delete the shop refuses is reported, not counted deleted, and stays in the store.
     refused = StageResult()
     SyncWriter(hook, store, "t", refused).remove("product", ["not-an-id"], {}, deactivate=False)
-    assert refused.counts.get("product", {}).get("deleted", 0) == 0
+    assert refused.counts["product"]["deleted"] == 0
+    assert refused.counts["product"]["read"] == 1 == refused.counts["product"]["failed"]
     assert refused.errors and refused.errors[0]["reason"].startswith("not deleted")
     deleted = StageResult()
     SyncWriter(hook, store, "t", deleted).remove("product", [rows[1].key], {}, deactivate=False)

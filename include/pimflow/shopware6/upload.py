@@ -542,6 +542,7 @@ class Shopware6Upload:
                     key, item, self.mapping, exists, self.shop, roots, uuids
                 )
             except Exception as exc:  # noqa: BLE001 - one product's error never fails the stage
+                self.outcome.count(entity, "read")  # read, and failed: the identity holds
                 self.outcome.fail(entity, name, "crossSellings", f"{type(exc).__name__}: {exc}")
                 continue
             expected = []

@@ -207,7 +207,8 @@ class SyncWriter:
     ) -> None:
         """Products (or other entities) that left Akeneo: deactivated, or deleted. Counted
         apart from what was read (`deactivated`, `deleted`); one that the shop refuses to
-        remove is reported and stays in the store, so the next full run tries again."""
+        remove counts `read` and `failed` (a refused item, as CS-Cart's removals count it,
+        so the identity holds) and stays in the store, so the next full run tries again."""
         keys = sorted(keys)
         for start in range(0, len(keys), self.batch_size):
             chunk = keys[start : start + self.batch_size]
@@ -235,7 +236,8 @@ class SyncWriter:
             for index, row in enumerate(todo):
                 if not refused or index in refused:
                     reason = refused[index][1] if refused else _reason(body)
-                    self.outcome.warn(entity, row.name, "active", f"not deactivated: {reason}")
+                    self.outcome.count(entity, "read")
+                    self.outcome.fail(entity, row.name, "active", f"not deactivated: {reason}")
             if refused and len(refused) < len(todo):
                 self._deactivate(entity, [r for i, r in enumerate(todo) if i not in refused], old)
             return
@@ -263,7 +265,8 @@ class SyncWriter:
         )
         if status >= 400:
             for row in rows:
-                self.outcome.warn(entity, row.name, "", f"not deleted: {_reason(body)}")
+                self.outcome.count(entity, "read")
+                self.outcome.fail(entity, row.name, "", f"not deleted: {_reason(body)}")
             return
         self.outcome.count(entity, "deleted", len(rows))
         for row in rows:
