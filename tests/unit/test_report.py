@@ -224,3 +224,33 @@ def test_a_failed_task_leaves_its_cause_one_line_redacted_and_the_earliest_wins(
     assert kept["reason"] == "ValueError: two lines"
     # A callback that cannot write never raises: the task has failed already.
     record_failure({"ti": None})
+
+
+def test_the_session_check_finds_every_run_report_that_does_not_add_up():
+    import tempfile
+    from pathlib import Path
+
+    # Outside pytest's temporary folders, which the session check itself reads.
+    with tempfile.TemporaryDirectory(prefix="pimflow-identity-") as scratch:
+        check_a_bad_report_is_found(Path(scratch))
+
+
+def check_a_bad_report_is_found(tmp_path) -> None:
+    from tests.report_identity import identity_problems
+
+    def write(path, report) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report))
+
+    folder = tmp_path / "home" / "staging" / "reports" / "akeneo_to_shopware6"
+    good, bad = build(stages()), build(stages(products=counts(read=22, created=22, failed=2)))
+    write(folder / "good.json", good)
+    write(folder / "bad.json", bad)
+    write(folder / "latest.json", bad)  # the newest report's copy: not counted twice
+    write(folder / "hand-made.json", {"run_id": "x", "counts": {"p": {"read": 1}}})  # no stages
+    checked, problems = identity_problems([tmp_path, tmp_path / "home"])  # found once
+    assert checked == 2
+    assert problems == [
+        f"akeneo_to_shopware6 manual__1 ({folder / 'bad.json'}): "
+        "product: 22 read ≠ 22 created + 0 updated + 0 unchanged + 0 skipped + 2 failed = 24"
+    ]
