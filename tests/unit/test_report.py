@@ -254,3 +254,20 @@ def check_a_bad_report_is_found(tmp_path) -> None:
         f"akeneo_to_shopware6 manual__1 ({folder / 'bad.json'}): "
         "product: 22 read ≠ 22 created + 0 updated + 0 unchanged + 0 skipped + 2 failed = 24"
     ]
+
+
+def test_the_run_note_comes_from_the_report_and_fits_airflow_s_column(tmp_path, monkeypatch):
+    from pimflow.report import save_report
+    from pimflow.ui.notes import NOTE_LENGTH, note_for
+
+    monkeypatch.setenv("PIMFLOW_STAGING_URL", (tmp_path / "staging").as_uri())
+    assert note_for("akeneo_to_shopware6", "manual__1") is None  # not a pimflow run
+    report = build(stages(dry_run=True, products=counts(read=3, created=2, failed=1)))
+    save_report(report)
+    assert note_for("akeneo_to_shopware6", "manual__1") == (
+        "DRY RUN — nothing was written · completed with 1 refused"
+    )
+    save_report(fail_report(report, "report", "x" * 2000))
+    note = note_for("akeneo_to_shopware6", "manual__1")
+    assert len(note) == NOTE_LENGTH and note.endswith("…")
+    assert note.startswith("DRY RUN — nothing was written · failed · report: xxx")

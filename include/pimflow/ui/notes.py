@@ -5,15 +5,21 @@ run failed, without opening pimflow's page.
 A task cannot set its run's note in Airflow 3 (no route of the execution API does, and a
 task may not use the metadata DB), so a listener does, in the process that marks the run
 finished (the scheduler; `airflow dags test` itself): it reads the run's report from
-object storage and sets the note, unless a person wrote one. Registered through the
+object storage and adds the note, unless a person wrote one. Registered through the
 `airflow.plugins` entry point, so every Airflow process with pimflow installed has it,
 whatever its plugins folder.
+
+The listener is called inside the caller's transaction (which holds the run's row, and on
+SQLite the database) with a run object that may be detached from it, so the note is
+written by a thread of its own, in its own session, once that transaction has committed.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
+import time
 from typing import Any
 
 from airflow.listeners import hookimpl
@@ -22,6 +28,7 @@ from airflow.plugins_manager import AirflowPlugin
 log = logging.getLogger(__name__)
 
 NOTE_LENGTH = 1000  # Airflow's dag_run_note.content column
+ATTEMPTS = 10  # a locked database (SQLite, while the caller commits) is tried again
 
 
 def note_for(dag_id: str, run_id: str) -> str | None:
@@ -36,15 +43,45 @@ def note_for(dag_id: str, run_id: str) -> str | None:
     return note if len(note) <= NOTE_LENGTH else note[: NOTE_LENGTH - 1] + "…"
 
 
+def write_note(dag_run_id: int, dag_id: str, run_id: str) -> None:
+    """Add the run's note from its report, unless the run has one already."""
+    from airflow.models.dagrun import DagRunNote
+    from airflow.utils.session import create_session
+    from sqlalchemy.exc import OperationalError
+
+    note = note_for(dag_id, run_id)
+    if not note:
+        return
+    for attempt in range(ATTEMPTS):
+        try:
+            with create_session() as session:
+                if session.get(DagRunNote, dag_run_id) is not None:
+                    return  # a person's note stays as it is
+                row = DagRunNote(content=note)
+                row.dag_run_id = dag_run_id
+                session.add(row)
+            return
+        except OperationalError:
+            if attempt == ATTEMPTS - 1:
+                raise
+            time.sleep(0.5)
+
+
+def _write_note_logged(dag_run_id: int, dag_id: str, run_id: str) -> None:
+    try:
+        write_note(dag_run_id, dag_id, run_id)
+    except Exception:  # noqa: BLE001 - a note is never worth failing a run or the scheduler
+        log.exception("pimflow: could not set the note of %s", run_id)
+
+
 def _set_note(dag_run: Any) -> None:
     try:
-        if dag_run.note:  # a person's note stays as it is
-            return
-        note = note_for(dag_run.dag_id, dag_run.run_id)
-        if note:
-            dag_run.note = note  # committed with the run's state, by the caller's session
-    except Exception:  # noqa: BLE001 - a note is never worth failing the scheduler
-        log.exception("pimflow: could not set the note of %s", dag_run.run_id)
+        key = (dag_run.id, dag_run.dag_id, dag_run.run_id)
+    except Exception:  # noqa: BLE001 - see above
+        log.exception("pimflow: could not read the finished run")
+        return
+    # Not a daemon: a process that ends now (`airflow dags test`) waits for the note.
+    threading.Thread(target=_write_note_logged, args=key, name="pimflow-run-note").start()
 
 
 @hookimpl
