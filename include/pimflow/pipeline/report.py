@@ -158,7 +158,10 @@ def report_tasks(target: Target, upload_stages: tuple[str, ...], after: list[Any
             wall_seconds=(finished - started).total_seconds(),
             stages=stages,
             upload_stages=upload_stages,
-            cause=run_cause(folder) or first_failure(folder),
+            # A failure kept from an attempt that a later one mended (a cleared task) is no
+            # cause of a run whose stages all finished.
+            cause=run_cause(folder)
+            or (first_failure(folder) if any(v is None for v in stages.values()) else None),
             dry_run=bool(run_params.get("dry_run")),
         )
         # Until the params define it (pipeline/params.py), 10% when a run does not say.
