@@ -281,7 +281,7 @@ def test_the_plan_is_on_the_run_page_filtered_by_product_and_entity(staging, cli
     page = client.get(url).text
     assert plan_rows(page) == [("product", "SKU-1"), ("product", "SKU-22"), ("category", "bags")]
     assert "<h2>Plan (5 items to write)</h2>" in page
-    assert "the first 3 of the 5" in page  # a sample: said so
+    assert "keeps 3 of the 5" in page  # a sample: said so
     # old → new per field, escaped; an absent value is a dash
     assert "<code>translations.de-DE.name</code></td>" in page
     assert "Tasche</td>" in page and "&lt;b&gt;Große&lt;/b&gt; Tasche" in page
