@@ -20,6 +20,9 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ.pop("PIMFLOW_STAGING_URL", None)
 os.environ.pop("PIMFLOW_STATE_DB", None)
 
+# Every run report the suite produces must have counts that add up (checked at the end).
+pytest_plugins = ["tests.report_identity"]
+
 
 def pytest_sessionfinish(session, exitstatus):  # noqa: ANN001, ARG001
     shutil.rmtree(_HOME, ignore_errors=True)

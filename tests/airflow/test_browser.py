@@ -87,7 +87,10 @@ def test_the_pimflow_page_shows_the_runs_counts_and_the_failing_products_error(
     frame = page.frame_locator("iframe")
     run = frame.locator(f'article.run[data-run-id="{local_run.run_id}"]')
     run.wait_for()
-    assert "success" in run.locator(".status").inner_text()
+    # the product broken on purpose: completed with its refusal, in amber
+    status = run.locator(".status")
+    assert status.inner_text() == f"completed with {report['refused']} refused"
+    assert "completed_with_refusals" in (status.get_attribute("class") or "")
     for entity, counts in report["counts"].items():
         row = run.locator(f'table.counts tr[data-entity="{entity}"]')
         for key, value in counts.items():

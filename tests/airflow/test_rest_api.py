@@ -5,6 +5,7 @@ report; params the DAG's form would refuse are refused by the API too, with the 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -31,10 +32,21 @@ def test_a_run_triggered_through_the_rest_api_syncs_and_leaves_its_report(
     folder = local_run.deployment.pimflow_home / "staging" / "reports" / DAG_ID
     report = json.loads((folder / report_file_name(local_run.run_id)).read_text())
     assert report["run_id"] == local_run.run_id
-    assert report["status"] == "success"
+    # The shop refused a product, no stage failed: the run completed, with refusals, said
+    # in the report and in the run's note, which Airflow's own views show.
+    assert report["status"] == "completed_with_refusals"
     assert json.loads((folder / "latest.json").read_text())["run_id"] == local_run.run_id
     products = report["counts"]["product"]
     assert products["failed"] >= 1
+    assert report["refused"] == sum(c["failed"] for c in report["counts"].values())
+    path = f"/dags/{DAG_ID}/dagRuns/{local_run.run_id}"
+    client = local_run.deployment.client
+    deadline = time.monotonic() + 30  # the note is written just after the run's state
+    while not client.request("GET", path).json().get("note") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert client.request("GET", path).json()["note"] == (
+        f"completed with {report['refused']} refused"
+    )
     assert report["read"]["products"] == RUN_CONF["product_limit"]
 
     # The product broken on purpose is reported with its field and reason ...

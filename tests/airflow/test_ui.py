@@ -96,8 +96,8 @@ def test_overview_shows_the_last_runs_newest_first_with_counts_and_errors(stagin
     assert "cscart_default" in html and "shopware6_default" in html
     # Counts per entity, columns in the reading order, unknown ones after.
     assert re.search(
-        r"<th>read</th><th>created</th><th>updated</th><th>unchanged</th><th>deleted</th>"
-        r"<th>skipped</th><th>failed</th>",
+        r"<th>read</th><th>created</th><th>updated</th><th>unchanged</th><th>skipped</th>"
+        r"<th>failed</th><th>deleted</th>",
         html,
     )
     assert '<td class="num bad" data-count="failed">1</td>' in html
@@ -216,3 +216,106 @@ def test_listing_sorts_by_modification_time_and_leaves_latest_out(staging):
     assert reports.report_dags() == ["akeneo_to_shopware6"]
     assert reports.run_report("akeneo_to_shopware6", "b")["run_id"] == "b"
     assert reports.run_report("akeneo_to_shopware6", "c") is None
+
+
+PLAN = {
+    "entries": [
+        {
+            "entity": "product",
+            "identifier": "SKU-1",
+            "action": "update",
+            "changes": [
+                {"field": "translations.de-DE.name", "old": "Tasche", "new": "<b>Große</b> Tasche"},
+                {"field": "stock", "old": "3", "new": None},
+            ],
+        },
+        {"entity": "product", "identifier": "SKU-22", "action": "create", "changes": []},
+        {"entity": "category", "identifier": "bags", "action": "delete", "changes": []},
+    ],
+    "total": 5,
+    "complete": False,
+}
+
+
+def plan_rows(html: str) -> list[tuple[str, str]]:
+    return re.findall(r'class="plan-entry" data-entity="([^"]+)" data-identifier="([^"]+)"', html)
+
+
+def test_a_dry_run_is_labelled_in_the_runs_list_and_on_its_page(staging, client):
+    dry = report(
+        "akeneo_to_shopware6",
+        "manual__dry",
+        dry_run=True,
+        would_write={"POST /api/_action/sync": 4, "POST /api/_action/media/{id}/upload": 2},
+    )
+    save(dry, 2_000)
+    save(report("akeneo_to_shopware6", "manual__real", dry_run=False), 1_000)
+    overview = client.get("/").text
+    articles = dict(re.findall(r'data-run-id="([^"]+)">(.*?)</article>', overview, re.S))
+    assert ">DRY RUN</span>" in articles["manual__dry"]
+    assert "DRY RUN" not in articles["manual__real"]
+    page = client.get("/runs/akeneo_to_shopware6/manual__dry").text
+    assert re.search(r"<h1>DRY RUN — nothing was written: akeneo_to_shopware6", page)
+    assert "<title>pimflow · DRY RUN ·" in page
+    assert "<th>would create</th><th>would update</th>" in page  # the counts say so too
+    assert "<h2>Would write (6 calls)</h2>" in page
+    assert '<code>POST /api/_action/sync</code></td><td class="num">4<' in page
+    real = client.get("/runs/akeneo_to_shopware6/manual__real").text
+    assert "DRY RUN" not in real and "<th>created</th>" in real and "Would write" not in real
+
+
+def test_a_run_with_refused_items_is_amber_and_says_how_many(staging, client):
+    save(report("akeneo_to_shopware6", "manual__r", status="completed_with_refusals", refused=1), 1)
+    for html in (client.get("/").text, client.get("/runs/akeneo_to_shopware6/manual__r").text):
+        assert re.search(
+            r'<span class="status completed_with_refusals" data-status="completed_with_refusals">'
+            r"completed with 1 refused</span>",
+            html,
+        )
+    assert ".status.completed_with_refusals { background: #f39c1233" in html  # amber
+
+
+def test_the_plan_is_on_the_run_page_filtered_by_product_and_entity(staging, client):
+    save(report("akeneo_to_shopware6", "manual__p", dry_run=True, plan=PLAN), 1_000)
+    url = "/runs/akeneo_to_shopware6/manual__p"
+    page = client.get(url).text
+    assert plan_rows(page) == [("product", "SKU-1"), ("product", "SKU-22"), ("category", "bags")]
+    assert "<h2>Plan (5 items to write)</h2>" in page
+    assert "keeps 3 of the 5" in page  # a sample: said so
+    # old → new per field, escaped; an absent value is a dash
+    assert "<code>translations.de-DE.name</code></td>" in page
+    assert "Tasche</td>" in page and "&lt;b&gt;Große&lt;/b&gt; Tasche" in page
+    assert "<b>Große" not in page
+    assert re.search(r'<td class="new"><span class="muted">—</span></td>', page)
+    # the filter: a GET form the server answers (no script needed) ...
+    only = client.get(url, params={"plan_identifier": "sku-2"}).text
+    assert plan_rows(only) == [("product", "SKU-22")]
+    assert plan_rows(client.get(url, params={"plan_entity": "category"}).text) == [
+        ("category", "bags")
+    ]
+    both = client.get(url, params={"plan_identifier": "SKU", "plan_entity": "category"}).text
+    assert plan_rows(both) == []
+    assert (
+        '<option value="category" selected>'
+        in client.get(url, params={"plan_entity": "category"}).text
+    )
+    # ... and a script that filters the rows in place, for the report's file on disk too
+    assert "tbody.plan-entry" in page and "URLSearchParams" in page
+
+
+def test_the_plan_page_shows_at_most_a_page_of_entries(staging):
+    from pimflow.ui.render import plan_view
+
+    many = {
+        "entries": [
+            {"entity": "product", "identifier": f"SKU-{n}", "action": "create", "changes": []}
+            for n in range(30)
+        ],
+        "total": 30,
+    }
+    view = plan_view({"plan": many}, limit=10)
+    assert [e["identifier"] for e in view["entries"]] == [f"SKU-{n}" for n in range(10)]
+    assert (view["matching"], view["kept"], view["total"]) == (30, 30, 30)
+    assert plan_view({"plan": many}, identifier="SKU-2", limit=10)["matching"] == 11
+    html = render_report_html(report("d", "r", plan=many))
+    assert len(plan_rows(html)) == 30

@@ -315,6 +315,24 @@ def check_shop(catalog: AkeneoCatalog, shop: ShopReader, skip: set[str] = frozen
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "failed")
 
 
+def report_stages(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A run report's CS-Cart stage summaries, each with its plan's entries back from
+    report["plan"] (where the report keeps them, each naming its stage)."""
+    entries = (report.get("plan") or {}).get("entries") or []
+    stages = {}
+    for name, summary in report["stages"].items():
+        if not name.startswith("cscart.") or summary is None:
+            continue
+        stage = dict(summary)
+        if "plan" in stage:
+            mine = [
+                {k: v for k, v in e.items() if k != "stage"} for e in entries if e["stage"] == name
+            ]
+            stage["plan"] = {**stage["plan"], "entries": mine}
+        stages[name] = stage
+    return stages
+
+
 def check_counts(results: dict[str, dict[str, Any]]) -> None:
     """Every entity of every stage: each item read ends in exactly one outcome (removals,
     never read, count apart), and a whole plan (not a real run's sample) has an entry for

@@ -15,7 +15,13 @@ from airflow.sdk import ObjectStoragePath
 from pimflow.cscart.bench import upload_catalog
 from pimflow.plan import REAL_RUN_PLAN
 from pimflow.state import StateStore
-from tests.cscart.expectations import FEATURES, AkeneoCatalog, check_counts, check_shop
+from tests.cscart.expectations import (
+    FEATURES,
+    AkeneoCatalog,
+    check_counts,
+    check_shop,
+    report_stages,
+)
 from tests.cscart.shop_reader import API_KEY, ShopReader
 from tests.e2e.state_file import fingerprint, rows
 
@@ -39,7 +45,7 @@ def test_a_dag_run_syncs_the_catalog_and_a_second_pass_writes_nothing(
         if name.startswith("cscart."):
             assert stage["dry_run"] is True, name
             would_write.update(stage["would_write"])
-    check_counts({n: s for n, s in dry["stages"].items() if n.startswith("cscart.")})
+    check_counts(report_stages(dry))
     snapshots = list(cscart_home.rglob("dry_run/*.json"))
     assert snapshots and all(API_KEY not in path.read_text() for path in snapshots)
     shop.reset_stats()
@@ -49,7 +55,7 @@ def test_a_dag_run_syncs_the_catalog_and_a_second_pass_writes_nothing(
     assert report["status"] == "success"
     assert report["calls"]["target"] == shop.stats()["total"]  # every call is accounted for
     assert report["errors"] == []
-    stages = {n: s for n, s in report["stages"].items() if n.startswith("cscart.")}
+    stages = report_stages(report)
     check_counts(stages)
     products = stages["cscart.products"]
     # A real run's report keeps a sample of each stage's plan, and the count of all of it.

@@ -117,6 +117,7 @@ def _nonzero(results: dict[str, Any], *keys: str) -> dict[tuple[str, str, str], 
     }
 
 
+<<<<<<< HEAD
 def _plan(results: dict[str, Any], stage: str) -> dict[tuple[str, str], dict[str, Any]]:
     """(entity, identifier) → its plan entry, with its changes by field."""
     entries = (results[stage].get("plan") or {}).get("entries", [])
@@ -124,6 +125,24 @@ def _plan(results: dict[str, Any], stage: str) -> dict[tuple[str, str], dict[str
         (e["entity"], e["identifier"]): {**e, "changes": {c["field"]: c for c in e["changes"]}}
         for e in entries
     }
+=======
+def _report(results: dict[str, Any], dry_run: bool) -> dict[str, Any]:
+    """The run report these stage summaries make (as the DAG's report task builds it)."""
+    from pimflow.report import build_report
+
+    stages = {f"cscart.{stage}": summary for stage, summary in results.items()}
+    return build_report(
+        dag_id="akeneo_to_cscart",
+        run_id="dry" if dry_run else "real",
+        target="cscart",
+        started="2026-12-01T10:00:00+00:00",
+        finished="2026-12-01T10:01:00+00:00",
+        wall_seconds=60.0,
+        stages=stages,
+        upload_stages=tuple(stages),
+        dry_run=dry_run,
+    )
+>>>>>>> h2-report
 
 
 def _check_dry(results: dict[str, Any]) -> None:
@@ -169,8 +188,17 @@ def test_a_dry_run_on_an_empty_shop_counts_what_a_real_run_then_creates(world):
     ]:
         assert created.get((stage, entity, "created")), (stage, entity, created)
     assert _nonzero(dry, "updated", "deleted", "failed") == {}
+    from pimflow.report import DRY_RUN_BANNER, changed_the_shop, summary_text
+
+    dry_report = _report(dry, dry_run=True)
+    assert dry_report["dry_run"] is True and dry_report["would_write"] == dict(
+        sorted(_would_write(dry).items())
+    )
+    assert summary_text(dry_report).splitlines()[0] == DRY_RUN_BANNER
+    assert not changed_the_shop(dry_report)  # so no Asset event for it
 
     real = world.upload(folder, structure, dry_run=False)
+    assert changed_the_shop(_report(real, dry_run=False))
     assert all(not summary["errors"] for summary in real.values()), real
     assert _counts(real) == _counts(dry)
     # The same entries (the dry run's ids of new rows were placeholders, so not the values).

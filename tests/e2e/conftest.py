@@ -49,4 +49,5 @@ def run_dag(sandboxes, tmp_path_factory) -> DagRunner:
         return code, report
 
     runner.home = home  # where the run's state store and staged data are
+    runner.env = env  # the runs' environment (AIRFLOW_HOME: their metadata DB)
     return runner

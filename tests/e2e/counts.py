@@ -26,12 +26,6 @@ def writes(counts: Mapping[str, Mapping[str, int]]) -> int:
     )
 
 
-def plan_entries(report: Mapping[str, Any], prefix: str = "shopware6.") -> list[dict[str, Any]]:
-    """The plan entries of a run report's upload stages (`prefix`: the target type's)."""
-    entries: list[dict[str, Any]] = []
-    for name, summaries in (report.get("stages") or {}).items():
-        if not name.startswith(prefix):
-            continue
-        for summary in summaries if isinstance(summaries, list) else [summaries]:
-            entries += ((summary or {}).get("plan") or {}).get("entries", [])
-    return entries
+def plan_entries(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The plan entries of a run report (gathered from its upload stages by build_report)."""
+    return list((report.get("plan") or {}).get("entries") or [])

@@ -10,8 +10,11 @@ import pytest
 import requests
 
 from pimflow.plan import REAL_RUN_PLAN
+from pimflow.report import summary_text
 from pimflow.run import SANDBOX_CONNECTIONS
 from pimflow.state import StateStore
+from pimflow.ui.reports import report_file_name
+from tests.e2e.airflow_db import run_record
 from tests.e2e.counts import assert_counts_add_up, plan_entries, writes
 from tests.e2e.sandbox_clients import AkeneoReader, ShopwareReader
 from tests.e2e.state_file import fingerprint, rows
@@ -49,6 +52,20 @@ def test_a_dry_run_writes_nothing_anywhere_and_counts_what_the_real_run_then_doe
             assert stage["dry_run"] is True, name
             for route, n in stage["would_write"].items():
                 would_write[route] = would_write.get(route, 0) + n
+    # Labelled a dry run everywhere: the report, its summary, its page, the run's note ...
+    assert dry["dry_run"] is True
+    assert dry["would_write"] == would_write
+    assert summary_text(dry).splitlines()[0] == "DRY RUN — nothing was written"
+    assert "would create" in summary_text(dry)
+    html_name = report_file_name(dry["run_id"]).removesuffix(".json") + ".html"
+    (page,) = run_dag.home.rglob(f"reports/*/{html_name}")
+    assert "DRY RUN — nothing was written" in page.read_text()
+    assert dry["plan"]["complete"] is True  # a dry run keeps the whole plan
+    assert dry["plan"]["total"] == len(dry["plan"]["entries"])
+    record = run_record(run_dag.env, dry["dag_id"], dry["run_id"])
+    assert record.note.startswith("DRY RUN — nothing was written · success"), record.note
+    # ... and no Asset event: downstream DAGs do not run for it.
+    assert record.states["shop_updated"] == "skipped" and record.asset_events == []
     # The snapshots that carry the dry run from task to task hold no credential.
     secret = SANDBOX_CONNECTIONS["shopware6"]("http://x")["password"]
     snapshots = list(run_dag.home.rglob("dry_run/*.json"))
@@ -63,12 +80,21 @@ def test_a_dry_run_writes_nothing_anywhere_and_counts_what_the_real_run_then_doe
     assert sent.get("POST /api/_action/sync") == would_write["POST /api/_action/sync"]
     assert rows(state_file) > 0
     assert_counts_add_up(real["counts"], "real run")
-    # A real run reports a sample of its plan, and how many entries the whole holds.
-    for name, stage in real["stages"].items():
-        if name.startswith("shopware6.") and stage.get("plan"):
-            assert len(stage["plan"]["entries"]) <= REAL_RUN_PLAN, name
+    # A real run reports a sample of its plan (per stage), and how many entries the whole
+    # holds: one per item written.
+    stages = [n for n in real["stages"] if n.startswith("shopware6.")]
+    for name in stages:
+        stage = real["stages"][name]
+        if stage.get("plan"):
             assert stage["plan"]["total"] == writes(stage["counts"]), name
-    assert plan_entries(real)
+    assert 0 < len(plan_entries(real)) <= REAL_RUN_PLAN * len(stages)
+    assert real["plan"]["total"] == writes(real["counts"])
+    assert real["dry_run"] is False and real["would_write"] is None
+    assert "DRY RUN" not in summary_text(real)
+    record = run_record(run_dag.env, real["dag_id"], real["run_id"])
+    assert record.note == "success" and record.states["shop_updated"] == "success"
+    (event,) = record.asset_events  # the run that wrote is the one downstream DAGs see
+    assert event["counts"] == real["counts"] and event["refused"] == 0
 
     # A product renamed in Akeneo: the next dry run says it would update that one, and which
     # field changes, old → new, from the payload the real run kept.

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.e2e.airflow_db import run_record
 from tests.e2e.counts import assert_counts_add_up, plan_entries
 from tests.e2e.sandbox_clients import AkeneoReader, ShopwareReader
 
@@ -114,3 +115,8 @@ def test_first_run_creates_every_simple_product_and_a_second_run_writes_nothing(
     assert_counts_add_up(second["counts"], "second run")
     assert second["counts"]["product"]["read"] == len(source) + len(roots)
     assert plan_entries(second) == []  # nothing written, nothing planned
+    # A run that wrote nothing updates no Asset (a downstream DAG would run for nothing).
+    record = run_record(run_dag.env, second["dag_id"], second["run_id"])
+    assert record.states["shop_updated"] == "skipped" and record.asset_events == []
+    first = run_record(run_dag.env, report["dag_id"], report["run_id"])
+    assert len(first.asset_events) == 1 and first.states["shop_updated"] == "success"

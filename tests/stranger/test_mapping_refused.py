@@ -36,3 +36,10 @@ def test_a_mapping_naming_a_missing_attribute_fails_before_any_write(
     log = run.log_file.read_text()
     assert "up_for_retry" not in log.lower()
     assert "AirflowFailException" in log
+    # The failing task's callback kept its reason for the report: one line, the same.
+    from pimflow.pipeline.report import first_failure
+    from pimflow.staging import run_folder
+
+    failure = first_failure(run_folder(report["dag_id"], report["run_id"]))
+    assert failure is not None and failure["task"] == "akeneo.structure"
+    assert "\n" not in failure["reason"] and f"{key}: " in failure["reason"]

@@ -137,13 +137,15 @@ def test_unauthorized_twice_is_an_error_not_a_loop(akeneo):
 
 
 def test_missing_client_credentials_is_a_clear_error(monkeypatch):
+    from airflow.sdk.exceptions import AirflowFailException  # a mistake no retry mends
+
     monkeypatch.setenv(
         "AIRFLOW_CONN_AKENEO_BARE",
         json.dumps(
             {"conn_type": "akeneo", "host": "http://127.0.0.1:9", "login": "a", "password": "b"}
         ),
     )
-    with pytest.raises(ValueError, match="client_id and client_secret"):
+    with pytest.raises(AirflowFailException, match="'akeneo_bare' needs the extras client_id and"):
         AkeneoHook("akeneo_bare").get_json("/channels")
 
 
@@ -238,3 +240,26 @@ def test_refused_credentials_fail_the_task_at_once_without_naming_them(akeneo, m
     assert isinstance(error.value, AirflowFailException)  # Airflow does not retry it
     assert time.monotonic() - started < 1.0  # and neither does the hook
     assert "s3cret" not in str(error.value)
+
+
+def test_a_wrong_akeneo_password_is_a_configuration_mistake_naming_the_connection(monkeypatch):
+    """Against the sandbox Akeneo, which answers a wrong password as Akeneo does (422): the
+    task fails at once, the reason names the connection and never the password."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from pimflow.sandboxes import akeneo_sandbox_connection
+    from pimflow_sandbox.cli import create_app
+
+    with SandboxServer(create_app("akeneo", catalog="empty")) as server:
+        connection = akeneo_sandbox_connection(server.url)
+        connection["password"] = "wr0ng-passw0rd"
+        monkeypatch.setenv("AIRFLOW_CONN_AKENEO_WRONG", json.dumps(connection))
+        hook = AkeneoHook("akeneo_wrong")
+        started = time.monotonic()
+        with pytest.raises(AirflowFailException) as error:
+            hook.get_json("/channels")
+    assert time.monotonic() - started < 5.0  # no retries
+    message = str(error.value)
+    assert message.startswith("connection 'akeneo_wrong': Akeneo refused the credentials"), message
+    assert "wr0ng-passw0rd" not in message and "pimflow-secret" not in message
+    assert hook.total_calls == 1  # one token request, no retry

@@ -12,12 +12,40 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from airflow.sdk.exceptions import AirflowFailException
+
 from pimflow.hooks.base import ApiError, AuthenticationError, PimflowHttpHook
 
 TOKEN_PATH = "/api/oauth/v1/token"
 API = "/api/rest/v1"
 PAGE_SIZE = 100  # Akeneo's maximum; fewer, fuller pages mean fewer calls
 RENEW_BEFORE_EXPIRY_S = 60  # renew a token this long before Akeneo would reject it
+
+
+class CredentialsRefused(AuthenticationError):
+    """Akeneo's token endpoint refused the connection's credentials (a wrong password,
+    user, client id or secret): a configuration mistake, so the task fails at once. The
+    message names the connection and Akeneo's own words, never a credential."""
+
+    def __init__(self, conn_id: str, error: ApiError) -> None:
+        super().__init__(error.method, error.url, error.status, error.body)
+        said = _token_error(error.body)
+        self.args = (
+            f"connection {conn_id!r}: Akeneo refused the credentials (HTTP {error.status}"
+            + (f": {said}" if said else "")
+            + "); check the connection's login, password, client_id and client_secret",
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _token_error(body: Any) -> str:
+    """What Akeneo said about a refused token request (`invalid_grant: …`), in short."""
+    if not isinstance(body, dict):
+        return ""
+    words = [str(body[key]) for key in ("error", "error_description", "message") if body.get(key)]
+    return ": ".join(words)[:200]
 
 
 class AkeneoHook(PimflowHttpHook):
@@ -39,7 +67,7 @@ class AkeneoHook(PimflowHttpHook):
         client_id = self.extras.get("client_id")
         client_secret = self.extras.get("client_secret")
         if not client_id or not client_secret:
-            raise ValueError(
+            raise AirflowFailException(  # a configuration mistake: no retry mends it
                 f"connection {self.http_conn_id!r} needs the extras client_id and client_secret"
             )
         raw = f"{client_id}:{client_secret}".encode()
@@ -56,7 +84,7 @@ class AkeneoHook(PimflowHttpHook):
             )
         except ApiError as exc:
             if exc.status in (400, 401, 403, 422):
-                raise AuthenticationError(exc.method, exc.url, exc.status, exc.body) from None
+                raise CredentialsRefused(self.http_conn_id, exc) from None
             raise
         payload = response.json()
         self._access_token = payload["access_token"]
@@ -69,7 +97,9 @@ class AkeneoHook(PimflowHttpHook):
     def _authenticate(self) -> None:
         connection = self.connection
         if not connection.login or not connection.password:
-            raise ValueError(f"connection {self.http_conn_id!r} needs a login and a password")
+            raise AirflowFailException(
+                f"connection {self.http_conn_id!r} needs a login and a password"
+            )
         self._grant(
             {
                 "grant_type": "password",

@@ -27,8 +27,9 @@ def _doc(target: Target) -> str:
     )
     return (
         f"### Akeneo → {shop.title}: `{target.name}`\n{EXTRACTION_DOC}{shop.dag_doc}"
-        "3. **report**: counts and every per-product error, as JSON and HTML in object "
-        "storage (Browse → pimflow); then the Asset "
+        "3. **report**: counts, every per-product error and the plan (field by field, old "
+        "→ new), as JSON and HTML in object storage (Browse → pimflow); the first failure's "
+        "cause, if any; then, if the run changed the shop, the Asset "
         f"`{target.dag_id}` is updated.\n\n"
         f"Connections: `{target.akeneo_connection}` (pool `{target.akeneo_pool}`), "
         f"`{target.connection}`. Mapping: `{target.mapping or 'the default mapping'}`. "
@@ -52,7 +53,7 @@ def build_dag(target: Target) -> Any:
 
     from pimflow.pipeline.extraction import extraction_group
     from pimflow.pipeline.params import sync_params
-    from pimflow.pipeline.report import report_tasks
+    from pimflow.pipeline.report import record_failure, report_tasks
     from pimflow.pipeline.upload import stage_task_ids, upload_group
 
     # Validated now, while Airflow parses the file: a broken mapping is an import error
@@ -71,6 +72,9 @@ def build_dag(target: Target) -> Any:
             "owner": target.owner,
             "retries": 2,
             "retry_delay": pendulum.duration(seconds=30),
+            # Whatever fails, its reason reaches the report (and `make sync`), not only
+            # the task's log.
+            "on_failure_callback": record_failure,
         },
         params=sync_params(target.params),
     ) as dag:

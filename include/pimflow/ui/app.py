@@ -114,10 +114,24 @@ def create_app() -> FastAPI:
         return report
 
     @app.get("/runs/{dag_id}/{run_id}", response_class=HTMLResponse)
-    def run_page(allowed: Allowed, dag_id: str, run_id: str) -> HTMLResponse:
-        """One run's full report: every count and every error."""
+    def run_page(
+        allowed: Allowed,
+        dag_id: str,
+        run_id: str,
+        plan_identifier: Annotated[str, Query(max_length=200)] = "",
+        plan_entity: Annotated[str, Query(max_length=100)] = "",
+    ) -> HTMLResponse:
+        """One run's full report: every count, every error, the plan (filtered by product
+        identifier and entity when the query says so)."""
         report = _report(allowed, dag_id, run_id)
-        return HTMLResponse(render_report_html(report, back_href="../../"))
+        return HTMLResponse(
+            render_report_html(
+                report,
+                back_href="../../",
+                plan_identifier=plan_identifier,
+                plan_entity=plan_entity,
+            )
+        )
 
     @app.get("/runs/{dag_id}/{run_id}/json")
     def run_json(allowed: Allowed, dag_id: str, run_id: str) -> JSONResponse:

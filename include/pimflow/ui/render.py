@@ -14,9 +14,12 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader
 
 from pimflow.results import COUNTS as COUNT_ORDER  # known counts first, in a sync's order
+from pimflow.wording import count_words, status_text
 
 ERROR_COLUMNS = ("identifier", "entity", "field", "reason")
 OVERVIEW_ERRORS = 50  # per run on the overview; the run's own page shows every one
+PLAN_PAGE = 1000  # plan entries a run's page shows (the filter finds the others)
+STATUSES = ("success", "completed_with_refusals", "failed")  # each has its colour
 
 _env = Environment(
     loader=PackageLoader("pimflow.ui", "templates"),
@@ -68,6 +71,12 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
         "run_id": report.get("run_id", ""),
         "target": report.get("target", ""),
         "status": str(report.get("status") or "unknown"),
+        "status_text": status_text(report),
+        "dry_run": bool(report.get("dry_run")),
+        "words": count_words(report),
+        "refused": report.get("refused", 0),
+        "would_write": report.get("would_write") or {},
+        "count_problems": report.get("count_problems") or [],
         "mode": report.get("requested_mode") or report.get("mode") or "full",
         "window": report.get("window"),
         "started": report.get("started", ""),
@@ -105,11 +114,55 @@ def render_overview(
     )
 
 
-def render_report_html(report: dict[str, Any], *, back_href: str | None = None) -> str:
-    """One run's report as a standalone HTML page: counts per entity and every error.
+def status_class(status: str) -> str:
+    return status if status in STATUSES else "unknown"
+
+
+_env.filters["status_class"] = status_class
+
+
+def plan_view(
+    report: dict[str, Any], identifier: str = "", entity: str = "", limit: int = PLAN_PAGE
+) -> dict[str, Any]:
+    """The report's plan as the run page shows it: the entries matching the filter (an
+    identifier's part, an entity), the first `limit` of them, and the entities to pick."""
+    plan = report.get("plan") or {}
+    entries = [e for e in plan.get("entries") or [] if isinstance(e, dict)]
+    needle = identifier.strip().casefold()
+    matching = [
+        e
+        for e in entries
+        if (not needle or needle in str(e.get("identifier", "")).casefold())
+        and (not entity or e.get("entity") == entity)
+    ]
+    return {
+        "entries": matching[:limit],
+        "matching": len(matching),
+        "kept": len(entries),
+        "total": int(plan.get("total", len(entries))),
+        "complete": bool(plan.get("complete", True)),
+        "entities": sorted({str(e.get("entity", "")) for e in entries}),
+        "identifier": identifier,
+        "entity": entity,
+        "limit": limit,
+    }
+
+
+def render_report_html(
+    report: dict[str, Any],
+    *,
+    back_href: str | None = None,
+    plan_identifier: str = "",
+    plan_entity: str = "",
+) -> str:
+    """One run's report as a standalone HTML page: counts per entity, every error, the
+    plan (filtered by the page's script, or by the server from the query string).
 
     Used by the plugin's run page, and fit to be saved beside the report's JSON.
     """
     return _env.get_template("run.html").render(
-        run=_view(report), columns=count_columns([report]), back_href=back_href
+        run=_view(report),
+        columns=count_columns([report]),
+        back_href=back_href,
+        plan=plan_view(report, plan_identifier, plan_entity),
     )
