@@ -117,7 +117,6 @@ def _nonzero(results: dict[str, Any], *keys: str) -> dict[tuple[str, str, str], 
     }
 
 
-<<<<<<< HEAD
 def _plan(results: dict[str, Any], stage: str) -> dict[tuple[str, str], dict[str, Any]]:
     """(entity, identifier) → its plan entry, with its changes by field."""
     entries = (results[stage].get("plan") or {}).get("entries", [])
@@ -125,7 +124,8 @@ def _plan(results: dict[str, Any], stage: str) -> dict[tuple[str, str], dict[str
         (e["entity"], e["identifier"]): {**e, "changes": {c["field"]: c for c in e["changes"]}}
         for e in entries
     }
-=======
+
+
 def _report(results: dict[str, Any], dry_run: bool) -> dict[str, Any]:
     """The run report these stage summaries make (as the DAG's report task builds it)."""
     from pimflow.report import build_report
@@ -142,7 +142,6 @@ def _report(results: dict[str, Any], dry_run: bool) -> dict[str, Any]:
         upload_stages=tuple(stages),
         dry_run=dry_run,
     )
->>>>>>> h2-report
 
 
 def _check_dry(results: dict[str, Any]) -> None:
