@@ -13,7 +13,7 @@ from pimflow.akeneo.associations import (
 )
 from pimflow.akeneo.catalog import SourceFilter, extract_partition
 from pimflow.akeneo.datasets import PRODUCT_MODELS, PRODUCTS
-from pimflow.akeneo.selection import choose_roots, load_selection
+from pimflow.akeneo.selection import choose_roots, load_selection, selection_queries
 from pimflow.akeneo.structure import extract_structure
 from pimflow.hooks.akeneo import AkeneoHook
 from pimflow.staging import read_json, read_rows, run_folder
@@ -41,10 +41,10 @@ def _stage(run: str, limit: int | None = None, families=None, **source_options):
         calls["roots"] = _api_calls(hook) - before
         calls["selection"] = summary
     for partition in structure["partitions"]:
-        selection = load_selection(folder, partition["name"]) if limit else None
+        queries = selection_queries(load_selection(folder, partition["name"])) if limit else None
         for entity in ("product_models", "products"):
             task = AkeneoHook()
-            extract_partition(task, folder, partition, entity, source, selection)
+            extract_partition(task, folder, partition, entity, source, queries)
             calls[f"{entity}:{partition['name']}"] = _api_calls(task)
     return folder, calls
 

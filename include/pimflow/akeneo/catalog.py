@@ -9,7 +9,7 @@ and the records, assets and media files that values point to are gathered on the
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -276,19 +276,22 @@ def delta_window(
     return Window(watermark - overlap, now)
 
 
+# (search path, source filter, for products?) → the searches that read a partition.
+PartitionQueries = Callable[[str, "SourceFilter", bool], Iterable[dict[str, Any]]]
+
+
 def extract_partition(
     hook: AkeneoHook,
     folder: ObjectStoragePath,
     partition: dict[str, Any],
     entity: str,
     source: SourceFilter | None = None,
-    selection: dict[str, list[str]] | None = None,
+    queries: PartitionQueries | None = None,
 ) -> dict[str, Any]:
     """Read one partition of products (entity "products") or product models ("product_models")
-    into the staged tables; gather what their values refer to. With a `selection` (a
-    limited read, pimflow.akeneo.selection), exactly the chosen trees of the partition."""
-    from pimflow.akeneo.selection import selection_queries
-
+    into the staged tables; gather what their values refer to. `queries`: what to search
+    (default: the partition's families; a limited read passes the chosen trees',
+    pimflow.akeneo.selection.selection_queries)."""
     channel = load_channel(folder)
     source = source or SourceFilter(channel["channel"], channel["locales"])
     attributes = load_attributes(folder)
@@ -310,12 +313,12 @@ def extract_partition(
     part = f"{partition['name']}"
     with_errors = 0
     with ChunkWriter(folder, dataset, part=part) as writer:
-        queries = (
-            selection_queries(path, source, selection, for_products)
-            if selection is not None
+        searches = (
+            queries(path, source, for_products)
+            if queries is not None
             else partition_queries(path, source, partition["families"], for_products)
         )
-        for query in queries:
+        for query in searches:
             for page in hook.iter_pages(path, query):
                 for item in page:
                     row = convert(item)

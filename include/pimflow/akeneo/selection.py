@@ -11,7 +11,7 @@ sub-models: codes only); the partitions then read those trees by code, uuid and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from itertools import zip_longest
 from typing import Any
@@ -130,6 +130,17 @@ def load_selection(folder: ObjectStoragePath, partition: str) -> dict[str, list[
 
 
 def selection_queries(
+    selection: dict[str, list[str]],
+) -> Callable[[str, SourceFilter, bool], Iterator[dict[str, Any]]]:
+    """`extract_partition`'s queries for one partition's chosen trees (`load_selection`)."""
+
+    def queries(path: str, source: SourceFilter, for_products: bool) -> Iterator[dict[str, Any]]:
+        return _tree_queries(path, source, selection, for_products)
+
+    return queries
+
+
+def _tree_queries(
     path: str, source: SourceFilter, selection: dict[str, list[str]], for_products: bool
 ) -> Iterator[dict[str, Any]]:
     """The queries that read exactly the chosen trees of one partition: whole trees, so no

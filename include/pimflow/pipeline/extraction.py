@@ -49,12 +49,13 @@ def _source_filter(structure: dict[str, Any]):  # noqa: ANN202
 
 
 def _selection(structure: dict[str, Any], partition: dict[str, Any]):  # noqa: ANN202
-    """A limited run's share of chosen trees for this partition; None: read the filter."""
+    """A limited run's searches for the chosen trees of this partition; None: the
+    partition's families, as a whole run reads them."""
     if not structure.get("selection"):
         return None
-    from pimflow.akeneo.selection import load_selection
+    from pimflow.akeneo.selection import load_selection, selection_queries
 
-    return load_selection(run_folder(), partition["name"])
+    return selection_queries(load_selection(run_folder(), partition["name"]))
 
 
 def _read_plan(target: Target, run_params: dict[str, Any], mode: str) -> dict[str, Any]:
