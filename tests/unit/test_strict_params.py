@@ -89,3 +89,16 @@ def test_everything_else_reaches_airflow_with_its_body_unchanged():
         assert response.json() == {"reached": True, "body": body}
     assert client.get("/api/v2/dags/pimflow_dag/dagRuns").json()["reached"]
     assert checked == [("pimflow_dag", {"dry_run": True}), ("another_dag", {"dryrun": True})]
+
+
+def test_a_check_that_fails_itself_lets_the_request_through():
+    async def echo(request: Request) -> JSONResponse:
+        return JSONResponse({"reached": True})
+
+    async def broken(scope, dag_id, conf):  # noqa: ANN001, ANN202
+        raise RuntimeError("the metadata DB is gone")
+
+    app = Starlette(routes=[Route("/api/v2/dags/{dag_id}/dagRuns", echo, methods=["POST"])])
+    client = TestClient(StrictParamsMiddleware(app, problem=broken))
+    response = client.post("/api/v2/dags/d/dagRuns", json={"conf": {"dryrun": True}})
+    assert response.json() == {"reached": True}
