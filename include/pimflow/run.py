@@ -38,6 +38,8 @@ from pimflow.config import xcom_settings
 from pimflow.configuration import ConfigError
 from pimflow.sandboxes import SANDBOX_CONNECTIONS, sandbox_default_urls
 from pimflow.targets import Target, load_targets, target_named
+from pimflow.targets.config import DEFAULT_FILE as DEFAULT_TARGETS_FILE
+from pimflow.targets.config import ENV_VAR as TARGETS_ENV_VAR
 
 __all__ = ["SANDBOX_CONNECTIONS", "airflow_env", "migrate", "run_dag"]
 
@@ -105,7 +107,7 @@ def chosen_target(name: str | None, targets_file: str | None = None) -> Target:
         f"TARGET {name!r} is not configured"
         + (f": did you mean {meant!r}?" if meant else "")
         + f" (targets: {', '.join(t.name for t in targets)}; file: "
-        f"{targets_file or os.environ.get('PIMFLOW_TARGETS') or 'the default targets file'})"
+        f"{targets_file or os.environ.get(TARGETS_ENV_VAR) or DEFAULT_TARGETS_FILE})"
     )
 
 
