@@ -31,7 +31,9 @@ demo: install
 	$(BIN)/python -m pimflow.run demo --catalog $(CATALOG)
 
 ## make sync TARGET=<name> PARAMS='{"channel": "ecommerce"}': one run against the
-## connections the environment sets (AIRFLOW_CONN_AKENEO_DEFAULT, ...)
+## connections the environment sets (AIRFLOW_CONN_AKENEO_DEFAULT, ...); exit 0 success,
+## 1 the run failed, 2 PARAMS or TARGET refused before anything started (one line says why).
+## The log: $AIRFLOW_HOME (default .airflow/)/logs/pimflow-sync/<target>-<UTC time>.log
 sync: install
 	$(BIN)/python -m pimflow.run sync --target '$(TARGET)' --params '$(PARAMS)'
 

@@ -6,13 +6,16 @@ this folder: `make up`, docker-compose.yml). The page's code is in `pimflow.ui`.
 - `/pimflow/`: the last runs of each sync DAG with their counts and per-product errors,
   under *Browse → pimflow* in the UI;
 - `/pimflow/runs/<dag_id>/<run_id>`: one run's report, also as a *pimflow report* tab of
-  each DAG run.
+  each DAG run;
+- strict params: a run of a pimflow DAG triggered with a key that is no param, or a value
+  of the wrong type, is answered 400 with the reason (`pimflow.strict_params`).
 """
 
 from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
+from pimflow.strict_params import StrictParamsMiddleware
 from pimflow.ui.app import create_app
 
 
@@ -20,6 +23,9 @@ class PimflowPlugin(AirflowPlugin):
     name = "pimflow"
     fastapi_apps = [
         {"app": create_app(), "url_prefix": "/pimflow", "name": "pimflow run reports"},
+    ]
+    fastapi_root_middlewares = [
+        {"middleware": StrictParamsMiddleware, "args": [], "kwargs": {}, "name": "strict params"},
     ]
     external_views = [
         {

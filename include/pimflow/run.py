@@ -9,7 +9,15 @@ without it, the file's first target.
 The demo starts the sandbox servers on free ports on 127.0.0.1, points the connections at
 them, runs the DAG, prints the report's summary and stops the servers. `sync` uses the
 connections the environment sets (`AIRFLOW_CONN_AKENEO_DEFAULT`, ...), the sandbox
-defaults where unset. Airflow's metadata DB is SQLite under `.airflow/` in the repo.
+defaults where unset. Airflow's metadata DB is SQLite in `$AIRFLOW_HOME` (default:
+`.airflow/` in the repo), and each run's log a file of its own there:
+`logs/pimflow-sync/<target>-<UTC time>.log` (`logs/pimflow-demo/…` for the demo), its path
+printed under the summary.
+
+Exit codes: 0 the run succeeded; 1 it failed (or Airflow could not run it); 2 it was never
+started: the params are not JSON, not an object or not the DAG's params (an unknown key:
+"did you mean …"; a value of the wrong type), or the target is unknown (the configured
+ones are listed), or the targets file is wrong; one line on stderr says which.
 """
 
 from __future__ import annotations
@@ -27,13 +35,90 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pimflow.config import xcom_settings
+from pimflow.configuration import ConfigError
 from pimflow.sandboxes import SANDBOX_CONNECTIONS, sandbox_default_urls
-from pimflow.targets import load_targets, target_named
+from pimflow.targets import Target, load_targets, target_named
+from pimflow.targets.config import DEFAULT_FILE as DEFAULT_TARGETS_FILE
+from pimflow.targets.config import ENV_VAR as TARGETS_ENV_VAR
 
 __all__ = ["SANDBOX_CONNECTIONS", "airflow_env", "migrate", "run_dag"]
 
 REPO = Path(__file__).resolve().parents[2]
-AIRFLOW_HOME = REPO / ".airflow"
+AIRFLOW_HOME = REPO / ".airflow"  # unless $AIRFLOW_HOME says otherwise (airflow_home())
+
+
+class UsageError(Exception):
+    """A run that cannot start as asked (params, target): one line for stderr, exit 2."""
+
+
+def airflow_home() -> Path:
+    """Where Airflow's DB and pimflow's logs go: $AIRFLOW_HOME, else `.airflow/` in the repo."""
+    return Path(os.environ.get("AIRFLOW_HOME") or AIRFLOW_HOME)
+
+
+def new_log_file(kind: str, target: str, home: Path | None = None) -> Path:
+    """A new, empty log file for one run: `<home>/logs/pimflow-<kind>/<target>-<UTC>.log`."""
+    from datetime import UTC, datetime
+
+    folder = (home or airflow_home()) / "logs" / f"pimflow-{kind}"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path, n = folder / f"{target}-{stamp}.log", 1
+    while path.exists():  # two runs in one second
+        n += 1
+        path = folder / f"{target}-{stamp}-{n}.log"
+    path.write_text("")
+    return path
+
+
+def parse_params(text: str | None) -> dict:
+    """The PARAMS a user typed, as a dict; UsageError saying what is wrong with it."""
+    if not text or not text.strip():
+        return {}
+    try:
+        params = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"PARAMS is not valid JSON ({exc.msg}, column {exc.colno}): {text.strip()}"
+        ) from None
+    if not isinstance(params, dict):
+        raise UsageError(
+            f"PARAMS must be a JSON object like '{{\"dry_run\": true}}', not {text.strip()}"
+        )
+    return params
+
+
+def chosen_target(name: str | None, targets_file: str | None = None) -> Target:
+    """The target of this name (else the file's first); UsageError for an unknown name
+    (listing the configured ones) or a wrong targets file."""
+    try:
+        targets = load_targets(targets_file)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if not name:
+        return targets[0]
+    for target in targets:
+        if target.name == name:
+            return target
+    from pimflow.pipeline.params import near_miss
+
+    meant = near_miss(name, [t.name for t in targets])
+    raise UsageError(
+        f"TARGET {name!r} is not configured"
+        + (f": did you mean {meant!r}?" if meant else "")
+        + f" (targets: {', '.join(t.name for t in targets)}; file: "
+        f"{targets_file or os.environ.get(TARGETS_ENV_VAR) or DEFAULT_TARGETS_FILE})"
+    )
+
+
+def checked_params(params: dict, target: Target) -> dict:
+    """`params` if the target's DAG takes them (keys, types); else UsageError."""
+    from pimflow.pipeline.params import ParamsError, check_conf
+
+    try:
+        return check_conf(params)
+    except ParamsError as exc:
+        raise UsageError(f"PARAMS: {exc} (DAG {target.dag_id})") from None
 
 
 def airflow_env(pimflow_home: Path, connections: dict[str, str] | None = None) -> dict[str, str]:
@@ -127,6 +212,7 @@ def run_dag(target: str, params: dict, env: dict[str, str], log_file: Path) -> i
 
     print(summary_text(report))
     print(f"  report: {report.get('_path')}")
+    print(f"  log: {log_file}")
     return 0 if code == 0 and report["status"] == "success" else 1
 
 
@@ -154,11 +240,11 @@ def _report_since(dag_id: str, env: dict[str, str], started: float) -> dict | No
 
 
 def demo(args: argparse.Namespace) -> int:
-    AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
-    log_file = AIRFLOW_HOME / "demo.log"
-    log_file.write_text("")
+    target = chosen_target(args.target)
+    home = airflow_home()
+    log_file = new_log_file("demo", target.name, home)
     # The sandbox shop starts empty, so the demo's state store must start empty too.
-    pimflow_home = AIRFLOW_HOME / "pimflow-demo"
+    pimflow_home = home / "pimflow-demo"
     shutil.rmtree(pimflow_home, ignore_errors=True)
     started = time.monotonic()
     with sandboxes(args.catalog, log_file) as urls:
@@ -171,33 +257,26 @@ def demo(args: argparse.Namespace) -> int:
         for name, value in connections.items():  # the demo always uses its own sandboxes
             env[f"AIRFLOW_CONN_{name.upper()}"] = value
         migrate(env, log_file)
-        code = run_dag(args.target or first_target(env), {}, env, log_file)
+        code = run_dag(target.name, {}, env, log_file)
     print(f"demo finished in {time.monotonic() - started:.1f} s (exit {code})")
     return code
 
 
-def first_target(env: dict[str, str]) -> str:
-    """The name of the first target of the targets file the run will use."""
-    return load_targets(env.get("PIMFLOW_TARGETS"))[0].name
-
-
 def sync(args: argparse.Namespace) -> int:
-    AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
-    args.target = args.target or first_target(dict(os.environ))
-    log_file = AIRFLOW_HOME / f"sync-{args.target}.log"
-    log_file.write_text("")
-    params = json.loads(args.params) if args.params else {}
-    if not isinstance(params, dict):
-        raise SystemExit('PARAMS must be a JSON object, e.g. \'{"channel": "ecommerce"}\'')
+    # Everything the user typed is checked before Airflow starts (exit 2, one line).
+    target = chosen_target(args.target)
+    params = checked_params(parse_params(args.params), target)
+    home = airflow_home()
+    log_file = new_log_file("sync", target.name, home)
     sandbox_defaults = {
         f"{name}_default": json.dumps(SANDBOX_CONNECTIONS[name](url))
         for name, url in sandbox_default_urls().items()
-        if name in ("akeneo", target_named(args.target).shop.sandbox_name)
+        if name in ("akeneo", target.shop.sandbox_name)
     }
     pimflow_home = Path(os.environ.get("PIMFLOW_HOME") or AIRFLOW_HOME / "pimflow")
     env = airflow_env(pimflow_home, sandbox_defaults)
     migrate(env, log_file)
-    return run_dag(args.target, params, env, log_file)
+    return run_dag(target.name, params, env, log_file)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -212,7 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     sync_parser.add_argument("--params", default="", help="the run's params, as JSON")
     sync_parser.set_defaults(func=sync)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"pimflow {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

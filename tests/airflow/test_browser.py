@@ -1,6 +1,8 @@
 """The pimflow page as a person sees it: headless Chromium logs in to Airflow's UI, opens
 *pimflow* and finds the run's counts and the error of the product broken on purpose; then
-the run's own report page, and the *pimflow report* tab of the DAG run.
+the run's own report page, and the *pimflow report* tab of the DAG run. And the trigger
+form: every param with its title and description, and a wrong value or a key that is no
+param refused with the reason, no run created.
 
 Debian's chromium (`/usr/bin/chromium`; `tests/airflow/install-browser.sh` installs it),
 driven by Playwright with that executable: Playwright's own browser download is not used.
@@ -118,3 +120,53 @@ def test_the_pimflow_page_shows_the_runs_counts_and_the_failing_products_error(
     run_tab_png = tmp_path / "pimflow-run-tab.png"
     page.screenshot(path=str(run_tab_png), full_page=True)
     print(f"screenshots: {overview_png} {run_tab_png}")
+
+
+def _log_in(page, deployment) -> None:  # noqa: ANN001
+    page.goto(deployment.client.base_url)
+    page.locator("input[name=username]").fill("admin")
+    page.locator("input[name=password]").fill(deployment.client.password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_the_trigger_form_has_every_params_title_and_refuses_what_no_run_takes(
+    local_airflow, browser_page, tmp_path
+):
+    from pimflow.pipeline.params import PARAMS
+
+    page = browser_page
+    client = local_airflow.client
+    before = client.request("GET", f"/dags/{DAG_ID}/dagRuns").json()["total_entries"]
+    _log_in(page, local_airflow)
+    page.goto(f"{client.base_url}/dags/{DAG_ID}")
+    page.get_by_role("button", name="Trigger").first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Run Parameters").wait_for()
+    text = dialog.inner_text()
+    for spec in PARAMS:
+        assert spec.title in text, spec.name
+        assert spec.description in text, spec.name
+    form_png = tmp_path / "trigger-form.png"
+    dialog.screenshot(path=str(form_png))
+
+    # A value of the wrong type, typed into its field: Airflow's UI sends it, the API
+    # server answers 400, the form shows why.
+    dialog.locator("#element_max_refused").fill("lots")
+    dialog.get_by_role("button", name="Trigger").click()
+    alert = dialog.get_by_text("param max_refused: 'lots' is not a count")
+    alert.wait_for()
+
+    # A key that is no param, typed into the configuration JSON.
+    dialog.locator("#element_max_refused").fill("5%")
+    dialog.get_by_role("button", name="Advanced Options").click()
+    dialog.locator(".monaco-editor").click()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text('{"dryrun": true}')
+    dialog.get_by_role("button", name="Trigger").click()
+    dialog.get_by_text("unknown param 'dryrun': did you mean 'dry_run'?").wait_for()
+    refused_png = tmp_path / "trigger-refused.png"
+    dialog.screenshot(path=str(refused_png))
+    print(f"screenshots: {form_png} {refused_png}")
+    after = client.request("GET", f"/dags/{DAG_ID}/dagRuns").json()["total_entries"]
+    assert after == before, "a refused trigger created a run"

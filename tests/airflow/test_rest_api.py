@@ -81,6 +81,51 @@ def test_invalid_params_are_refused_with_the_reason(local_airflow, conf, param, 
     assert after == before, "a refused trigger created a run"
 
 
+@pytest.mark.parametrize(
+    ("conf", "detail"),
+    [
+        ({"dryrun": True}, "unknown param 'dryrun': did you mean 'dry_run'?"),
+        ({"Dry-Run": True, "mode": "full"}, "unknown param 'Dry-Run': did you mean 'dry_run'?"),
+        ({"partitions": "four"}, "param partitions: 'four' is not of type 'integer'"),
+        ({"max_refused": "lots"}, "param max_refused: 'lots' is not a count"),
+    ],
+    ids=["dryrun", "Dry-Run", "partitions", "max_refused"],
+)
+def test_unknown_keys_and_wrong_types_are_refused_with_400_and_the_reason(
+    local_airflow, conf, detail
+):
+    """Strict params through the API server's serialized DAG: Airflow itself would take
+    `{"dryrun": true}` and start a real, writing run (pimflow.strict_params)."""
+    client = local_airflow.client
+    before = client.request("GET", f"/dags/{DAG_ID}/dagRuns").json()["total_entries"]
+    response = client.trigger(DAG_ID, conf)
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"].startswith(detail), response.text
+    assert "\n" not in response.json()["detail"]
+    # A backfill's conf too (its dry run creates nothing either way).
+    response = client.request(
+        "POST",
+        "/backfills/dry_run",
+        json={"dag_id": DAG_ID, "from_date": "2026-01-01T00:00:00Z",
+              "to_date": "2026-01-01T02:00:00Z", "dag_run_conf": conf},
+    )  # fmt: skip
+    assert response.status_code == 400 and response.json()["detail"].startswith(detail)
+    after = client.request("GET", f"/dags/{DAG_ID}/dagRuns").json()["total_entries"]
+    assert after == before, "a refused trigger created a run"
+
+
+def test_a_caller_who_may_not_trigger_learns_nothing_of_the_params(local_airflow):
+    import requests
+
+    url = f"{local_airflow.client.base_url}/api/v2/dags/{DAG_ID}/dagRuns"
+    body = {"logical_date": None, "conf": {"dryrun": True}}
+    anonymous = requests.post(url, json=body, timeout=30)
+    assert anonymous.status_code == 401, anonymous.text
+    forged = requests.post(url, json=body, headers={"Authorization": "Bearer x"}, timeout=30)
+    assert forged.status_code == 403, forged.text
+    assert "dry_run" not in anonymous.text + forged.text
+
+
 def test_the_plugin_is_loaded_and_its_page_needs_a_login(local_airflow):
     client = local_airflow.client
     plugins = {p["name"]: p for p in client.request("GET", "/plugins").json()["plugins"]}

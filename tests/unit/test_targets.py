@@ -68,6 +68,28 @@ def test_each_target_has_its_dag_connections_mapping_and_pools(tmp_path):
         ({"reconcile_at": "3am"}, "target 'shop_eu': reconcile_at must be a UTC time HH:MM"),
         ({"schedule": None}, "target 'shop_eu': reconcile_at needs a schedule"),
         ({"params": {"mode": "full"}}, "target 'shop_eu': params.mode cannot be preset"),
+        # Presets are checked like a run's conf, at parse time, near misses named.
+        (
+            {"params": {"chanel": "print"}},
+            "target 'shop_eu': params.chanel is not a param: did you mean 'channel'?",
+        ),
+        (
+            {"params": {"maxrefused": 5}},
+            "target 'shop_eu': params.maxrefused is not a param: did you mean 'max_refused'?",
+        ),
+        (
+            {"params": {"partitions": "four"}},
+            "target 'shop_eu': params.partitions is invalid: 'four' is not of type 'integer'",
+        ),
+        (
+            {"params": {"locales": "de_DE"}},
+            "target 'shop_eu': params.locales is invalid: 'de_DE' is not of type 'array'",
+        ),
+        (
+            {"params": {"max_refused": "lots"}},
+            "target 'shop_eu': params.max_refused is invalid: 'lots' is not a count",
+        ),
+        ({"params": ["channel"]}, "target 'shop_eu': params must be a mapping"),
         (
             {"connection": "shopware6_uk"},
             "target 'shop_uk': connection 'shopware6_uk' is already the shop of target 'shop_eu'",
@@ -120,6 +142,7 @@ def test_the_dag_of_each_target(tmp_path):
     assert set(eu.tags) == {"pimflow", "akeneo", "shopware6", "shop_eu"}
     assert eu.params["locales"] == ["de_DE"] and eu.params["mode"] == "delta"
     assert store.params["families"] == ["tents"]
+    assert eu.params["max_refused"] == "10%"  # pimflow's default
     assert type(uk.timetable).__name__ == "NullTimetable"  # only triggered
     # Data intervals: the run at 11:00 covers 10:00–11:00 (a delta reads that hour).
     assert type(eu.timetable).__name__ == "CronDataIntervalTimetable"
@@ -155,3 +178,22 @@ def test_the_check_command_lists_the_dags_of_the_targets_file(tmp_path, monkeypa
     assert main(["check"]) == 1
     error = capsys.readouterr().err
     assert str(tmp_path / "uk.yaml") in error and "batch_size" in error
+
+
+def test_max_refused_may_be_preset_per_target_as_a_count_or_a_percentage(tmp_path):
+    from pimflow.pipeline.dags import build_dag
+
+    (tmp_path / "targets.yaml").write_text(
+        "targets:\n"
+        "  - {name: eu, type: shopware6, connection: sw_eu, params: {max_refused: 5%}}\n"
+        "  - {name: uk, type: shopware6, connection: sw_uk, params: {max_refused: 0}}\n"
+        "  - {name: us, type: cscart, connection: cs_us, params: {max_refused: null}}\n"
+    )
+    targets = {t.name: t for t in load_targets(tmp_path / "targets.yaml")}
+    assert {name: t.params["max_refused"] for name, t in targets.items()} == {
+        "eu": "5%",
+        "uk": 0,
+        "us": None,
+    }
+    assert build_dag(targets["eu"]).params["max_refused"] == "5%"
+    assert build_dag(targets["us"]).params["max_refused"] is None

@@ -15,7 +15,24 @@ def run_folder():  # noqa: ANN201 - an ObjectStoragePath
 
 
 def params() -> dict[str, Any]:
-    return dict(get_current_context()["params"])
+    """The run's params. In the run's first task, a conf the DAG's params refuse (a key
+    that is no param: `airflow dags trigger -c`, a backfill's conf, whatever went around
+    the API server's check) fails the run at once, before anything is read or written."""
+    context = get_current_context()
+    if not context["task"].upstream_task_ids:
+        _refuse_unknown_params(context)
+    return dict(context["params"])
+
+
+def _refuse_unknown_params(context: Any) -> None:
+    from pimflow.pipeline.params import conf_problems
+
+    conf = getattr(context.get("dag_run"), "conf", None) or {}
+    declared = context["dag"].params
+    schemas = {name: declared.get_param(name).schema for name in declared}
+    problems = conf_problems(conf, schemas) if isinstance(conf, dict) else []
+    if problems:
+        refuse_run("; ".join(problems))
 
 
 def dry_run():  # noqa: ANN201 - a pimflow.dry_run.DryRun, or None

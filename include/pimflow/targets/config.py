@@ -13,7 +13,7 @@ connections, mapping file, schedule and trigger-form defaults:
         schedule: "@hourly"             # cron or preset; null: runs only when triggered
         reconcile_at: "03:00"           # the scheduled run holding 03:00 UTC reconciles
         owner: ecommerce-team
-        params: {channel: ecommerce, locales: [de_DE], families: []}
+        params: {channel: ecommerce, locales: [de_DE], families: [], max_refused: 5%}
 
 Everything is checked when Airflow parses the DAG file (`Target`, a pydantic model on
 pimflow.configuration's base): a wrong file is an import error, a ConfigError that names
@@ -38,6 +38,7 @@ from pydantic import (
 )
 
 from pimflow.configuration import ConfigError, ConfigModel, Invalid, describe, read_yaml
+from pimflow.pipeline.params import PRESETTABLE_PARAMS, preset_problem  # noqa: F401 - re-exported
 from pimflow.targets.base import ShopTarget
 
 ENV_VAR = "PIMFLOW_TARGETS"
@@ -48,10 +49,6 @@ AKENEO_CONCURRENT_CALLS = 4
 # One task at a time writes a shop: max_active_runs=1 does not hold between a backfill's
 # runs, nor between a backfill and the schedule; the shop's pool of one slot does.
 SHOP_WRITERS = 1
-# The params a target may preset; the trigger form validates them (pipeline/params.py).
-PRESETTABLE_PARAMS = frozenset(
-    {"channel", "locales", "families", "enabled_only", "min_completeness", "partitions"}
-)
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _KEYS = frozenset(
     {
@@ -110,14 +107,15 @@ def _time_of_day(value: Any) -> str | None:
 
 
 def _params(value: Any) -> dict[str, Any]:
+    """A target's presets of the run params (PRESETTABLE_PARAMS): each a param that may be
+    preset, of its type (the same schema as the trigger form's), near misses named."""
     params = value or {}
     if not isinstance(params, dict):
         raise Invalid("must be a mapping of param → default")
-    for key in params:
-        if key not in PRESETTABLE_PARAMS:
-            raise Invalid(
-                f"cannot be preset (presettable: {', '.join(sorted(PRESETTABLE_PARAMS))})", key
-            )
+    for key, preset in params.items():
+        problem = preset_problem(key, preset)
+        if problem:
+            raise Invalid(problem, str(key))
     return dict(params)
 
 
