@@ -115,8 +115,9 @@ PARAMS: tuple[ParamSpec, ...] = (
         "product_limit",
         None,
         "Product limit",
-        "Read about this many products at most (for trying things out; nothing is removed "
-        "from the shop then; empty: no limit)",
+        "Read this many roots at most: simple products, and root product models with all "
+        "their variants, so a limited run never cuts a product from its parent (for trying "
+        "things out; nothing is removed from the shop then; empty: no limit)",
         {"type": ["null", "integer"], "minimum": 1},
     ),
     ParamSpec(

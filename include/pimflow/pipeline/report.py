@@ -92,30 +92,14 @@ def first_failure(folder: Any) -> dict[str, str] | None:
     return {"task": first["task"], "reason": first.get("reason", "")}
 
 
-def _refused_limit(value: Any, read: int) -> float | None:
-    """`max_refused` (an int, "N%" of the products read, or None: no limit) → how many
-    refused items a run may have. Kept private: pipeline/params.py will own the rule."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"max_refused: {value!r} is not a count or a percentage")
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip()
-    try:
-        if text.endswith("%"):
-            return float(text[:-1]) * read / 100
-        return float(text)
-    except ValueError:
-        raise ValueError(f"max_refused: {value!r} is not a count or a percentage") from None
-
-
 def refusal_breach(report: dict[str, Any], value: Any) -> str | None:
     """Why the run's refused items are more than `max_refused` allows, or None."""
     refused = int(report.get("refused", 0))
     read = int((report.get("read") or {}).get("products", 0))
+    from pimflow.pipeline.params import refused_limit
+
     try:
-        limit = _refused_limit(value, read)
+        limit = refused_limit(value, read)
     except ValueError as exc:
         return str(exc)
     if limit is None or refused <= limit:
