@@ -71,10 +71,28 @@ def _roots(session: pytest.Session) -> list[Path]:
     return roots
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's: a worker finished
+def pytest_testnodedown(node: Any, error: Any) -> None:  # noqa: ARG001
+    """Under pytest-xdist each worker checks the reports of its own runs (its temporary
+    folders and its suite home go with it) and sends the result here, to the controller."""
+    checked, problems = node.workeroutput.get("report_identity", (0, []))
+    workers = node.config.stash.setdefault(_WORKERS, [])
+    workers.append((checked, list(problems)))
+
+
 @pytest.hookimpl(tryfirst=True)  # before tests/conftest.py removes the suite's home
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:  # noqa: ARG001
-    checked, problems = identity_problems(_roots(session))
-    session.config.stash[_RESULT] = (checked, problems)
+    config = session.config
+    workers = config.stash.get(_WORKERS, None)
+    if workers is not None:  # the controller of workers: their results, added up
+        checked = sum(n for n, _ in workers)
+        problems = [line for _, lines in workers for line in lines]
+    else:
+        checked, problems = identity_problems(_roots(session))
+    if hasattr(config, "workeroutput"):  # a worker: the controller reports and fails
+        config.workeroutput["report_identity"] = (checked, problems)
+        return
+    config.stash[_RESULT] = (checked, problems)
     if problems and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -96,3 +114,4 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 _RESULT = pytest.StashKey[tuple[int, list[str]]]()
+_WORKERS = pytest.StashKey[list[tuple[int, list[str]]]]()

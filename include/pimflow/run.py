@@ -126,6 +126,8 @@ def airflow_env(pimflow_home: Path, connections: dict[str, str] | None = None) -
     env = dict(os.environ)
     env.setdefault("AIRFLOW_HOME", str(AIRFLOW_HOME))
     env.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
+    # pimflow's plugin: its listener sets each run's note from the report.
+    env.setdefault("AIRFLOW__CORE__PLUGINS_FOLDER", str(REPO / "plugins"))
     env.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     env.setdefault("AIRFLOW__CORE__PARALLELISM", "4")  # two cores here
     env.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")

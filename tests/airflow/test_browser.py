@@ -63,6 +63,8 @@ def test_the_pimflow_page_shows_the_runs_counts_and_the_failing_products_error(
 ):
     import json
 
+    from playwright.sync_api import expect
+
     page = browser_page
     deployment = local_run.deployment
     base = deployment.client.base_url
@@ -97,6 +99,9 @@ def test_the_pimflow_page_shows_the_runs_counts_and_the_failing_products_error(
         row = run.locator(f'table.counts tr[data-entity="{entity}"]')
         for key, value in counts.items():
             assert row.locator(f'td[data-count="{key}"]').inner_text() == str(value), (entity, key)
+    details = run.locator("details")  # open for the newest run only: a later one may exist
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
     error = run.locator("table.errors tr", has_text=broken_product["identifier"])
     assert error.count() == 1
     cells = error.locator("td").all_inner_texts()
@@ -108,7 +113,8 @@ def test_the_pimflow_page_shows_the_runs_counts_and_the_failing_products_error(
     run.locator("h3 a").click()
     frame.locator("code.run-id").wait_for()
     assert frame.locator("code.run-id").inner_text() == local_run.run_id
-    assert frame.locator("table.errors tr").count() == len(report["errors"]) + 1  # + header
+    # The page may still be loading below its head (the plan is long): wait for the rows.
+    expect(frame.locator("table.errors tr")).to_have_count(len(report["errors"]) + 1)  # + header
     assert frame.locator("table.errors tr", has_text=broken_product["identifier"]).count() == 1
 
     # The same report as a tab of the DAG run in Airflow's own run view.
@@ -116,7 +122,7 @@ def test_the_pimflow_page_shows_the_runs_counts_and_the_failing_products_error(
     tab = page.frame_locator("iframe")
     tab.locator("code.run-id").wait_for()
     assert tab.locator("code.run-id").inner_text() == local_run.run_id
-    assert tab.locator("table.errors tr", has_text=broken_product["identifier"]).count() == 1
+    expect(tab.locator("table.errors tr", has_text=broken_product["identifier"])).to_have_count(1)
     run_tab_png = tmp_path / "pimflow-run-tab.png"
     page.screenshot(path=str(run_tab_png), full_page=True)
     print(f"screenshots: {overview_png} {run_tab_png}")

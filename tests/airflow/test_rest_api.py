@@ -10,7 +10,7 @@ import time
 import pytest
 
 from pimflow import local
-from tests.airflow.conftest import DAG_ID, RUN_CONF, report_file_name
+from tests.airflow.conftest import DAG_ID, RUN_CONF, report_file_name, trigger_and_wait
 from tests.e2e.sandbox_clients import ShopwareReader
 
 pytestmark = pytest.mark.e2e
@@ -241,3 +241,59 @@ def test_a_cleared_upload_task_runs_again_and_writes_nothing_new(local_run, loca
     assert second_try()["state"] == "success", deployment.log_tail()
     assert wait_for_run(deployment, DAG_ID, local_run.run_id)["state"] == "success"
     assert shop.stats()["calls"].get("POST /api/_action/sync", 0) == before
+
+
+def test_a_dry_run_through_the_rest_api_writes_nothing_and_its_page_shows_the_plan(
+    local_run, akeneo, local_shop, broken_product
+):
+    """`{"dry_run": true}` through the REST API on the scheduler: the shop's own stats
+    count no write call, and the run's report page says DRY RUN and shows the plan: the
+    product renamed in Akeneo since the real run, its name old → new."""
+    import requests
+
+    from tests.e2e.sandbox_clients import AkeneoReader
+
+    shop = ShopwareReader(local_shop.url)
+    numbers = {p["productNumber"]: p for p in shop.search("product") if not p.get("parentId")}
+    reader = AkeneoReader(akeneo.url)
+    search = json.dumps({"family": [{"operator": "IN", "value": RUN_CONF["families"]}]})
+    product = next(
+        p
+        for p in reader.products(search=search, scope="ecommerce")
+        if not p.get("parent")
+        and p["values"]["sku"][0]["data"] in numbers
+        and p["values"]["sku"][0]["data"] != broken_product["identifier"]
+    )
+    sku, renamed = product["values"]["sku"][0]["data"], "Renamed before a dry run"
+    patched = requests.patch(
+        f"{akeneo.url}/api/rest/v1/products-uuid/{product['uuid']}",
+        json={"values": {"name": [{"locale": "en_US", "scope": None, "data": renamed}]}},
+        headers=reader.headers,
+        timeout=30,
+    )
+    assert patched.status_code == 204, patched.text
+    before = shop.writes()
+
+    dry = trigger_and_wait(local_run.deployment, {**RUN_CONF, "dry_run": True})
+    assert dry.run["state"] == "success", local_run.deployment.log_tail()
+    assert shop.writes() == before  # not one write call reached the shop
+    folder = local_run.deployment.pimflow_home / "staging" / "reports" / DAG_ID
+    report = json.loads((folder / report_file_name(dry.run_id)).read_text())
+    assert report["dry_run"] is True
+    planned = [e for e in report["plan"]["entries"] if e["identifier"] == sku]
+    assert [e["action"] for e in planned] == ["update"], report["plan"]
+    assert any(c["new"] == renamed for c in planned[0]["changes"]), planned
+
+    client = local_run.deployment.client
+    headers = {"Authorization": f"Bearer {client.token()}"}
+    page = requests.get(
+        f"{client.base_url}/pimflow/runs/{DAG_ID}/{dry.run_id}",
+        params={"plan_identifier": sku},
+        headers=headers,
+        timeout=30,
+    )
+    assert page.status_code == 200, page.text
+    assert "DRY RUN — nothing was written" in page.text
+    assert f'data-identifier="{sku}"' in page.text and renamed in page.text
+    runs = requests.get(f"{client.base_url}/pimflow/", headers=headers, timeout=30)
+    assert 'class="badge dry-run"' in runs.text

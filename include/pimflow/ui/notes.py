@@ -5,9 +5,12 @@ run failed, without opening pimflow's page.
 A task cannot set its run's note in Airflow 3 (no route of the execution API does, and a
 task may not use the metadata DB), so a listener does, in the process that marks the run
 finished (the scheduler; `airflow dags test` itself): it reads the run's report from
-object storage and adds the note, unless a person wrote one. Registered through the
-`airflow.plugins` entry point, so every Airflow process with pimflow installed has it,
-whatever its plugins folder.
+object storage and adds the note, unless a person wrote one. Registered as a listener of
+pimflow's plugin (plugins/pimflow_plugin.py), which `make sync`, `make demo`, `make up`
+and docker-compose load from the repo's plugins folder. (Not through an `airflow.plugins`
+entry point: with an editable install, Airflow finds the package's metadata twice, on
+site-packages and beside the source, and reports the second registration as an import
+error.)
 
 The listener is called inside the caller's transaction (which holds the run's row, and on
 SQLite the database) with a run object that may be detached from it, so the note is
@@ -17,13 +20,11 @@ written by a thread of its own, in its own session, once that transaction has co
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import time
 from typing import Any
 
 from airflow.listeners import hookimpl
-from airflow.plugins_manager import AirflowPlugin
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +93,3 @@ def on_dag_run_success(dag_run: Any, msg: str) -> None:  # noqa: ARG001
 @hookimpl
 def on_dag_run_failed(dag_run: Any, msg: str) -> None:  # noqa: ARG001
     _set_note(dag_run)
-
-
-class PimflowRunNotes(AirflowPlugin):
-    name = "pimflow_run_notes"
-    listeners = [sys.modules[__name__]]
