@@ -51,12 +51,14 @@ down:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m pimflow.local down; \
 	else echo "nothing to stop: $(VENV) does not exist"; fi
 
-## make test: lint, then the whole test suite
+## make test: lint, then the whole test suite, on TEST_WORKERS processes (each file's tests
+## in one of them, so its fixtures start once; most tests wait on Airflow subprocesses)
+TEST_WORKERS ?= 2
 test: install-dev
 	sh tests/airflow/install-browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## make bench: the benchmark programs; figures printed and written under .bench/
 BENCH_PRODUCTS ?= 10000 100000
