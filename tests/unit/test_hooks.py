@@ -263,3 +263,34 @@ def test_a_wrong_akeneo_password_is_a_configuration_mistake_naming_the_connectio
     assert message.startswith("connection 'akeneo_wrong': Akeneo refused the credentials"), message
     assert "wr0ng-passw0rd" not in message and "pimflow-secret" not in message
     assert hook.total_calls == 1  # one token request, no retry
+
+
+def test_each_thread_has_its_own_session_and_close_closes_them_all(akeneo, monkeypatch):
+    import threading
+
+    import requests
+
+    app, hook = akeneo
+    closed: list[requests.Session] = []
+    monkeypatch.setattr(requests.Session, "close", lambda self: closed.append(self), raising=True)
+    sessions: dict[str, requests.Session] = {}
+    start = threading.Barrier(2)
+
+    def work(name: str) -> None:
+        start.wait()  # both threads alive at once: no thread reuse by accident
+        list(hook.iter_items("/things"))
+        sessions[name] = hook.session
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sessions["a"] is not sessions["b"]
+    main_session = hook.session  # the main thread gets a third one
+    assert main_session not in (sessions["a"], sessions["b"])
+    assert hook.calls["GET /api/rest/v1/things"] == 6  # both threads' calls counted
+    assert app.grants == ["password"]  # one token, shared by the threads
+    hook.close()
+    assert {id(s) for s in closed} == {id(sessions["a"]), id(sessions["b"]), id(main_session)}
+    assert hook.session is not main_session  # after close, a call opens a new session

@@ -2,7 +2,8 @@
 
 HttpHook gives us the connection handling Airflow users know (host, schema, port, proxies,
 verify, timeout from the extras, TCP keep-alive). On top of it this adds what a sync needs:
-one session reused across calls, bounded concurrency per connection, retries with
+one session per thread reused across its calls (threads share no session, so none waits
+on another's connection pool or cookie jar), bounded concurrency per connection, retries with
 exponential backoff and jitter on 408/429/5xx and connection errors (honouring
 `Retry-After`, with a bounded total), a call counter for the run report and benchmarks,
 and errors that never carry a credential.
@@ -76,9 +77,12 @@ class PimflowHttpHook(HttpHook):
 
     def __init__(self, conn_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(method="GET", http_conn_id=conn_id or self.default_conn_name, **kwargs)
-        self._session: requests.Session | None = None
+        # Each thread's session lives in `_local`; `_sessions` holds them all, for close().
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
         self._session_lock = threading.Lock()
         self._slots: threading.BoundedSemaphore | None = None
+        self._extras: dict[str, Any] | None = None
         self.calls: Counter[str] = Counter()  # "GET /api/rest/v1/products-uuid" -> n
         self.retries = 0
         self._stats_lock = threading.Lock()
@@ -92,7 +96,11 @@ class PimflowHttpHook(HttpHook):
 
     @property
     def extras(self) -> dict[str, Any]:
-        return self.connection.extra_dejson or {}
+        # Decoded once: Connection.extra_dejson parses the JSON and registers every value
+        # with the secrets masker on each access, and every call reads the timeout.
+        if self._extras is None:
+            self._extras = self.connection.extra_dejson or {}
+        return self._extras
 
     def _configure_session_from_extra(self, session, connection, extra_options):  # noqa: ANN001, ANN202
         # Strip pimflow's own extras (and the secret among them) before HttpHook turns the
@@ -107,17 +115,22 @@ class PimflowHttpHook(HttpHook):
 
     @property
     def session(self) -> requests.Session:
-        with self._session_lock:
-            if self._session is None:
+        """The calling thread's session (made on its first call, with the connection's
+        settings: HttpHook's extras, proxies, verify, auth)."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            with self._session_lock:
                 session = self.get_conn()
                 pool = requests.adapters.HTTPAdapter(
                     pool_connections=4, pool_maxsize=max(8, self.max_concurrency * 2)
                 )
                 session.mount("http://", pool)
                 session.mount("https://", pool)
-                self._session = session
-                self._slots = threading.BoundedSemaphore(self.max_concurrency)
-            return self._session
+                if self._slots is None:  # one bound per connection, whatever the threads
+                    self._slots = threading.BoundedSemaphore(self.max_concurrency)
+                self._sessions.append(session)
+            self._local.session = session
+        return session
 
     @property
     def max_concurrency(self) -> int:
@@ -243,9 +256,12 @@ class PimflowHttpHook(HttpHook):
         return sum(self.calls.values())
 
     def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        """Close every thread's session (a thread calling again afterwards gets a new one)."""
+        with self._session_lock:
+            sessions, self._sessions = self._sessions, []
+            self._local = threading.local()
+        for session in sessions:
+            session.close()
 
 
 def _body(response: requests.Response) -> Any:
