@@ -242,3 +242,36 @@ def test_categories_are_the_channels_tree(akeneo):
     for row in rows:
         depth[row["code"]] = 0 if row["parent"] is None else depth[row["parent"]] + 1
     assert max(depth.values()) >= 2
+
+
+def test_a_blob_deleted_from_storage_is_downloaded_again_without_a_check_per_file(
+    akeneo, monkeypatch
+):
+    """The media stage learns what storage holds from one listing per run: a code the
+    manifest knows costs no existence check, and one whose blob was deleted (storage
+    cleaned, a bucket lifecycle rule) is downloaded again."""
+    from airflow.sdk import ObjectStoragePath
+
+    from pimflow.akeneo.media import blob_path, media_root
+
+    akeneo()
+    staged = stage_everything()
+    media = list(read_rows(staged.folder, MEDIA))
+    gone = media[0]["sha256"]
+    blob_path(gone).unlink()
+    pointing_to_gone = {(m["kind"], m["code"]) for m in media if m["sha256"] == gone}
+
+    root = str(media_root())
+    checks: list[str] = []
+    real_exists = ObjectStoragePath.exists
+
+    def exists(self, *args, **kwargs):  # noqa: ANN001, ANN202
+        checks.append(str(self))
+        return real_exists(self, *args, **kwargs)
+
+    monkeypatch.setattr(ObjectStoragePath, "exists", exists)
+    again = stage_everything(run="second")
+    assert again.media["downloaded"] == len(pointing_to_gone)
+    assert again.media["reused"] == staged.media["files"] - len(pointing_to_gone)
+    assert real_exists(blob_path(gone))
+    assert [path for path in checks if path.startswith(root)] == []  # no check per file
