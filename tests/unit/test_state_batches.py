@@ -77,3 +77,42 @@ def test_a_media_stage_failing_midway_keeps_the_files_it_uploaded(media_stage, m
         upload.media()
     # Four uploaded: a batch of 3 saved when full, the fourth by the `finally`.
     assert _uploaded(store, upload) == set(order[:4])
+
+
+class StageKilled(BaseException):
+    """Not an Exception: nothing catches it per product, as with a worker shut down."""
+
+
+def test_cscart_products_are_saved_a_chunk_at_a_time_and_kept_when_the_stage_dies(
+    tmp_path, monkeypatch
+):
+    from pimflow.cscart.products import ProductUploader
+    from tests.cscart.test_cscart_isolation import FakeHook, context, item
+
+    class DyingHook(FakeHook):
+        max_concurrency = 1  # one write at a time: the products land in their order
+
+        def send(self, method, path, body=None, **options):  # noqa: ANN001, ANN202
+            if (body or {}).get("product_code") == "P-5":
+                raise StageKilled
+            return super().send(method, path, body, **options)
+
+    store = StateStore(tmp_path / "state.sqlite")
+    commits = CommitCounter(store, monkeypatch)
+    try:
+        uploader = ProductUploader(FakeHook(), store, "cscart:test", context(), chunk_size=3)
+        result = uploader.upload([item(f"P-{n}") for n in range(1, 8)])
+        assert result.counts["product"]["created"] == 7
+        assert len(store.remote_ids("cscart:test", "product")) == 7
+        chunks = 3  # 3 + 3 + 1 products
+        assert commits.n <= 4 * chunks  # ids, core, texts, images: not four a product
+
+        dying = ProductUploader(DyingHook(), store, "cscart:dying", context(), chunk_size=3)
+        with pytest.raises(StageKilled):
+            dying.upload([item(f"P-{n}") for n in range(1, 7)])
+        # P-1 to P-3 saved with their chunk, P-4 by the `finally` when P-5 killed the stage.
+        saved = store.remote_ids("cscart:dying", "product")
+        assert len(saved) == 4, saved
+        assert sorted(dying.ids) == sorted(saved)
+    finally:
+        store.close()
