@@ -294,3 +294,27 @@ def test_each_thread_has_its_own_session_and_close_closes_them_all(akeneo, monke
     hook.close()
     assert {id(s) for s in closed} == {id(sessions["a"]), id(sessions["b"]), id(main_session)}
     assert hook.session is not main_session  # after close, a call opens a new session
+
+
+def test_a_session_reads_the_environment_once_per_host_and_still_honours_it(akeneo, monkeypatch):
+    import requests.sessions
+
+    app, hook = akeneo
+    reads: list[str] = []
+    real = requests.sessions.get_environ_proxies
+
+    def counted(url, no_proxy=None):  # noqa: ANN001, ANN202
+        reads.append(url)
+        return real(url, no_proxy=no_proxy)
+
+    monkeypatch.setattr(requests.sessions, "get_environ_proxies", counted)
+    list(hook.iter_items("/things"))
+    list(hook.iter_items("/things"))
+    assert hook.total_calls == 7 and len(reads) == 1  # one host: the environment read once
+
+    # What the environment says still applies (here a proxy for another host).
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    settings = hook.session.merge_environment_settings(
+        "https://pim.example.com/api", {}, None, None, None
+    )
+    assert settings["proxies"]["https"] == "http://proxy.invalid:3128"

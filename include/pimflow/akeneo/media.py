@@ -89,12 +89,18 @@ def _filename(code: str, response_headers: dict[str, str]) -> str:
 
 class StoredBlobs:
     """The content hashes in storage: one listing of the media root when made, then kept
-    up to date as downloads land, so no file costs an existence check. Thread-safe."""
+    up to date as downloads land, so no file costs an existence check. Thread-safe.
+
+    Downloads are written and moved with the root's fsspec filesystem and plain paths: the
+    ObjectStoragePath layer parses and rebuilds a path for each step, which cost a
+    download thread as much CPU as the move itself."""
 
     def __init__(self, root: ObjectStoragePath | None = None) -> None:
-        self.root = root if root is not None else media_root()
+        root = root if root is not None else media_root()
+        self.fs = root.fs
+        self.base = root.path.rstrip("/")
         self._lock = threading.Lock()
-        self._hashes = set(_listed_hashes(self.root))
+        self._hashes = set(_listed_hashes(self.fs, self.base))
         self._folders = {sha[:2] for sha in self._hashes}  # shard folders known to exist
         self._incoming_ready = False
 
@@ -102,40 +108,39 @@ class StoredBlobs:
         with self._lock:
             return sha256 in self._hashes
 
-    def incoming(self) -> ObjectStoragePath:
+    def incoming(self) -> str:
         """A new temporary path for a download (its folder made once per run)."""
-        folder = self.root / INCOMING
+        folder = f"{self.base}/{INCOMING}"
         with self._lock:
             if not self._incoming_ready:
-                folder.mkdir(parents=True, exist_ok=True)
+                self.fs.makedirs(folder, exist_ok=True)
                 self._incoming_ready = True
-        return folder / uuid.uuid4().hex
+        return f"{folder}/{uuid.uuid4().hex}"
 
-    def keep(self, temporary: ObjectStoragePath, sha256: str) -> None:
+    def keep(self, temporary: str, sha256: str) -> None:
         """Move a finished download under its hash, or drop it if that content is stored."""
         with self._lock:
             stored = sha256 in self._hashes
             new_folder = sha256[:2] not in self._folders
             self._folders.add(sha256[:2])
         if stored:
-            temporary.unlink()
+            self.fs.rm(temporary)
             return
-        final = self.root / sha256[:2] / sha256
+        folder = f"{self.base}/{sha256[:2]}"
         if new_folder:
-            final.parent.mkdir(parents=True, exist_ok=True)
-        # Two threads downloading the same content both rename: the second replaces the
+            self.fs.makedirs(folder, exist_ok=True)
+        # Two threads downloading the same content both move it: the second replaces the
         # first with the same bytes, which is harmless.
-        temporary.rename(final)
+        self.fs.mv(temporary, f"{folder}/{sha256}")
         with self._lock:
             self._hashes.add(sha256)
 
 
-def _listed_hashes(root: ObjectStoragePath) -> Iterable[str]:
-    """The hash-named files under the media root's shard folders (fsspec `find`: one
+def _listed_hashes(fs: Any, base: str) -> Iterable[str]:
+    """The hash-named files in the media root's shard folders (fsspec `find`: one
     recursive listing, paged by the store, however many files there are)."""
-    base = root.path.rstrip("/")
     try:
-        paths = root.fs.find(base)
+        paths = fs.find(base)
     except FileNotFoundError:  # no media stored yet
         return
     for path in paths:
@@ -152,7 +157,7 @@ def download(hook: AkeneoHook, kind: str, code: str, blobs: StoredBlobs) -> dict
     size = 0
     temporary = blobs.incoming()
     try:
-        with temporary.open("wb") as handle:
+        with blobs.fs.open(temporary, "wb") as handle:
             for block in response.iter_content(CHUNK):
                 digest.update(block)
                 size += len(block)

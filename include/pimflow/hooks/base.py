@@ -121,6 +121,7 @@ class PimflowHttpHook(HttpHook):
         if session is None:
             with self._session_lock:
                 session = self.get_conn()
+                session.__class__ = _EnvironmentOnceSession  # HttpHook makes a plain Session
                 pool = requests.adapters.HTTPAdapter(
                     pool_connections=4, pool_maxsize=max(8, self.max_concurrency * 2)
                 )
@@ -262,6 +263,30 @@ class PimflowHttpHook(HttpHook):
             self._local = threading.local()
         for session in sessions:
             session.close()
+
+
+class _EnvironmentOnceSession(requests.Session):
+    """A Session that reads the environment's settings (proxies, no_proxy, CA bundle) once
+    per host instead of on every call: requests scans os.environ and matches no_proxy for
+    each request, a quarter of a download thread's time. The environment does not change
+    while a task runs; a call with its own proxies is merged as requests would."""
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: ANN001, ANN201
+        parts = urlsplit(url)
+        key = (
+            parts.scheme,
+            parts.netloc,
+            tuple(sorted((proxies or {}).items())),
+            stream,
+            verify,
+            cert if not isinstance(cert, list) else tuple(cert),
+        )
+        cache = self.__dict__.setdefault("_environment_settings", {})
+        settings = cache.get(key)
+        if settings is None:
+            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            cache[key] = settings
+        return {**settings, "proxies": dict(settings["proxies"])}
 
 
 def _body(response: requests.Response) -> Any:
