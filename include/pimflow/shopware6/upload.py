@@ -542,7 +542,8 @@ class Shopware6Upload:
             if item.get("code") and item.get("parent"):
                 continue  # sub-models are not products in the shop
             key = _model_key(item["code"]) if item.get("code") else _product_key(item)
-            items[key] = (item.get("identifier") or item.get("code"), item)  # read now: wins
+            # Only the links are kept, not the values: this holds every model and product.
+            items[key] = (item.get("identifier") or item.get("code"), _links(item))  # read now
             read_now.add(key)
         rows, pending, resolved = [], {}, []
         newly_reported: dict[str, str] = {}
@@ -587,14 +588,7 @@ class Shopware6Upload:
                     "in the shop (not read yet, or refused); retried at the next run",
                 )
             if expected:
-                pending[key] = json.dumps(
-                    {
-                        "name": name,
-                        "associations": item.get("associations") or {},
-                        "quantified_associations": item.get("quantified_associations") or {},
-                    },
-                    sort_keys=True,
-                )
+                pending[key] = json.dumps({"name": name, **_links(item)}, sort_keys=True)
             elif key in waiting:
                 resolved.append(key)
             if payloads or key in had:  # nothing to add, nothing to take away: no call
@@ -613,6 +607,14 @@ class Shopware6Upload:
             [k for k in reported if k.split("|")[0] in read_now and k not in still_excluded],
         )
         return self.outcome.as_dict()
+
+
+def _links(item: Mapping[str, Any]) -> dict[str, Any]:
+    """What a model's or product's cross-sellings are made from: its associations."""
+    return {
+        "associations": item.get("associations") or {},
+        "quantified_associations": item.get("quantified_associations") or {},
+    }
 
 
 def _media_plan(file: Mapping[str, Any]) -> dict[str, Any]:
