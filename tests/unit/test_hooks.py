@@ -274,26 +274,55 @@ def test_each_thread_has_its_own_session_and_close_closes_them_all(akeneo, monke
     closed: list[requests.Session] = []
     monkeypatch.setattr(requests.Session, "close", lambda self: closed.append(self), raising=True)
     sessions: dict[str, requests.Session] = {}
-    start = threading.Barrier(2)
+    start, done, release = threading.Barrier(2), threading.Barrier(3), threading.Event()
 
     def work(name: str) -> None:
         start.wait()  # both threads alive at once: no thread reuse by accident
         list(hook.iter_items("/things"))
         sessions[name] = hook.session
+        done.wait()
+        release.wait()  # still alive while the hook is closed
 
     threads = [threading.Thread(target=work, args=(name,)) for name in ("a", "b")]
     for thread in threads:
         thread.start()
-    for thread in threads:
+    done.wait()
+    try:
+        assert sessions["a"] is not sessions["b"]
+        main_session = hook.session  # the main thread gets a third one
+        assert main_session not in (sessions["a"], sessions["b"])
+        assert closed == []  # no thread ended: every session open
+        assert hook.calls["GET /api/rest/v1/things"] == 6  # both threads' calls counted
+        assert app.grants == ["password"]  # one token, shared by the threads
+        hook.close()
+        assert {id(s) for s in closed} == {id(s) for s in (*sessions.values(), main_session)}
+        assert hook.session is not main_session  # after close, a call opens a new session
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join()
+
+
+def test_the_sessions_of_threads_that_ended_are_closed_when_new_threads_start(akeneo, monkeypatch):
+    import threading
+
+    import requests
+
+    app, hook = akeneo
+    closed: list[requests.Session] = []
+    monkeypatch.setattr(requests.Session, "close", lambda self: closed.append(self), raising=True)
+    made: list[requests.Session] = []
+
+    def work() -> None:
+        list(hook.iter_items("/things"))
+        made.append(hook.session)
+
+    for _ in range(3):  # three stages' thread pools, one after another
+        thread = threading.Thread(target=work)
+        thread.start()
         thread.join()
-    assert sessions["a"] is not sessions["b"]
-    main_session = hook.session  # the main thread gets a third one
-    assert main_session not in (sessions["a"], sessions["b"])
-    assert hook.calls["GET /api/rest/v1/things"] == 6  # both threads' calls counted
-    assert app.grants == ["password"]  # one token, shared by the threads
-    hook.close()
-    assert {id(s) for s in closed} == {id(sessions["a"]), id(sessions["b"]), id(main_session)}
-    assert hook.session is not main_session  # after close, a call opens a new session
+    assert len({id(s) for s in made}) == 3
+    assert [id(s) for s in closed] == [id(s) for s in made[:2]]  # the last one still open
 
 
 def test_a_session_reads_the_environment_once_per_host_and_still_honours_it(akeneo, monkeypatch):

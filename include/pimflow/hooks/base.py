@@ -77,9 +77,10 @@ class PimflowHttpHook(HttpHook):
 
     def __init__(self, conn_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(method="GET", http_conn_id=conn_id or self.default_conn_name, **kwargs)
-        # Each thread's session lives in `_local`; `_sessions` holds them all, for close().
+        # Each thread's session lives in `_local`; `_sessions` holds them all with their
+        # thread, for close() and to close those of threads that ended.
         self._local = threading.local()
-        self._sessions: list[requests.Session] = []
+        self._sessions: list[tuple[threading.Thread, requests.Session]] = []
         self._session_lock = threading.Lock()
         self._slots: threading.BoundedSemaphore | None = None
         self._extras: dict[str, Any] | None = None
@@ -129,7 +130,13 @@ class PimflowHttpHook(HttpHook):
                 session.mount("https://", pool)
                 if self._slots is None:  # one bound per connection, whatever the threads
                     self._slots = threading.BoundedSemaphore(self.max_concurrency)
-                self._sessions.append(session)
+                # A stage's thread pool ends with its stage: its sessions' connections are
+                # closed when the next threads start, not kept open until close().
+                ended = [s for thread, s in self._sessions if not thread.is_alive()]
+                self._sessions = [(t, s) for t, s in self._sessions if t.is_alive()]
+                self._sessions.append((threading.current_thread(), session))
+            for old in ended:
+                old.close()
             self._local.session = session
         return session
 
@@ -261,7 +268,7 @@ class PimflowHttpHook(HttpHook):
         with self._session_lock:
             sessions, self._sessions = self._sessions, []
             self._local = threading.local()
-        for session in sessions:
+        for _, session in sessions:
             session.close()
 
 
