@@ -347,3 +347,25 @@ def test_a_session_reads_the_environment_once_per_host_and_still_honours_it(aken
         "https://pim.example.com/api", {}, None, None, None
     )
     assert settings["proxies"]["https"] == "http://proxy.invalid:3128"
+
+
+def test_a_dry_run_sees_every_call_of_every_thread(akeneo):
+    """The recorder stands in for `request`: the threads' own sessions change nothing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pimflow.dry_run import record
+
+    app, hook = akeneo
+    # Reads (and the token request, which changes nothing) reach the server.
+    recorder = record(hook, lambda method, path: method == "GET" or path.endswith("/token"))
+
+    def read_and_write(n: int) -> int:
+        items = list(hook.iter_items("/things"))
+        hook.request("PATCH", f"/api/rest/v1/things/{n}", json={"n": n})
+        return len(items)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(read_and_write, range(8))) == [3] * 8
+    assert recorder.would_write() == {"PATCH /api/rest/v1/things/{id}": 8}
+    assert hook.calls["GET /api/rest/v1/things"] == 24  # every read sent, and counted
+    hook.close()
