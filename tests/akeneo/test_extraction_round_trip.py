@@ -21,6 +21,8 @@ from pimflow.akeneo.datasets import (
     REFERENCES,
 )
 from pimflow.staging import read_rows
+from tests.airflow.test_celery import BUCKET as S3_BUCKET
+from tests.airflow.test_celery import s3  # noqa: F401 - the fixture: moto's S3 on 127.0.0.1
 from tests.akeneo.conftest import stage_everything
 from tests.e2e.sandbox_clients import AkeneoReader
 
@@ -278,59 +280,41 @@ def test_a_blob_deleted_from_storage_is_downloaded_again_without_a_check_per_fil
 
 
 def test_media_in_s3_are_listed_once_a_run_and_a_deleted_blob_is_downloaded_again(
-    akeneo, monkeypatch
+    akeneo,
+    s3,  # noqa: F811
+    monkeypatch,
 ):
     """The same on object storage (moto's S3 on 127.0.0.1): one listing of the media root
     per run, the manifest trusted for what the listing shows, the rest downloaded."""
     import json
-    import logging
-
-    import boto3
-    from moto.server import ThreadedMotoServer
 
     from pimflow.akeneo import media as media_stage
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        keys = {"aws_access_key_id": "pimflow-test", "aws_secret_access_key": "pimflow-test"}
-        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **keys)
-        client.create_bucket(Bucket="pimflow-media")
-        connection = {
-            "conn_type": "aws",
-            "login": keys["aws_access_key_id"],
-            "password": keys["aws_secret_access_key"],
-            "extra": {"endpoint_url": endpoint, "region_name": "us-east-1"},
-        }
-        monkeypatch.setenv("AIRFLOW_CONN_STAGING_S3", json.dumps(connection))
-        monkeypatch.setenv("PIMFLOW_STAGING_CONN_ID", "staging_s3")
-        monkeypatch.setenv("PIMFLOW_STAGING_URL", "s3://pimflow-media/staging")
-        listings: list[str] = []
-        s3 = type(media_stage.media_root().fs)  # s3fs's filesystem
-        real_find = s3.find
+    client = s3["client"]
+    monkeypatch.setenv("AIRFLOW_CONN_STAGING_S3", json.dumps(s3["connection"]))
+    monkeypatch.setenv("PIMFLOW_STAGING_CONN_ID", "staging_s3")
+    monkeypatch.setenv("PIMFLOW_STAGING_URL", f"s3://{S3_BUCKET}/media-test")
+    listings: list[str] = []
+    s3fs = type(media_stage.media_root().fs)
+    real_find = s3fs.find
 
-        def find(self, path, *args, **kwargs):  # noqa: ANN001, ANN202
-            listings.append(path)
-            return real_find(self, path, *args, **kwargs)
+    def find(self, path, *args, **kwargs):  # noqa: ANN001, ANN202
+        listings.append(path)
+        return real_find(self, path, *args, **kwargs)
 
-        monkeypatch.setattr(s3, "find", find)
-        akeneo()
-        staged = stage_everything()
-        assert staged.media["downloaded"] == staged.media["files"] > 0
-        media = list(read_rows(staged.folder, MEDIA))
-        gone = media[0]["sha256"]
-        client.delete_object(Bucket="pimflow-media", Key=f"staging/media/{gone[:2]}/{gone}")
-        listings.clear()
-        again = stage_everything(run="second")
-        pointing_to_gone = {(m["kind"], m["code"]) for m in media if m["sha256"] == gone}
-        assert again.media["downloaded"] == len(pointing_to_gone)
-        assert again.media["reused"] == staged.media["files"] - len(pointing_to_gone)
-        media_listings = [p for p in listings if p.rstrip("/").endswith("staging/media")]
-        assert len(media_listings) == 1, listings
-        body = client.get_object(Bucket="pimflow-media", Key=f"staging/media/{gone[:2]}/{gone}")
-        assert media_stage.hashlib.sha256(body["Body"].read()).hexdigest() == gone
-    finally:
-        server.stop()
+    monkeypatch.setattr(s3fs, "find", find)
+    akeneo()
+    staged = stage_everything()
+    assert staged.media["downloaded"] == staged.media["files"] > 0
+    media = list(read_rows(staged.folder, MEDIA))
+    gone = media[0]["sha256"]
+    key = f"media-test/media/{gone[:2]}/{gone}"
+    client.delete_object(Bucket=S3_BUCKET, Key=key)
+    listings.clear()
+    again = stage_everything(run="second")
+    pointing_to_gone = {(m["kind"], m["code"]) for m in media if m["sha256"] == gone}
+    assert again.media["downloaded"] == len(pointing_to_gone)
+    assert again.media["reused"] == staged.media["files"] - len(pointing_to_gone)
+    assert len([p for p in listings if p.rstrip("/").endswith("media-test/media")]) == 1
+    body = client.get_object(Bucket=S3_BUCKET, Key=key)["Body"].read()
+    assert hashlib.sha256(body).hexdigest() == gone
