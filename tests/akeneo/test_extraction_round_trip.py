@@ -259,6 +259,7 @@ def test_a_blob_deleted_from_storage_is_downloaded_again_without_a_check_per_fil
     akeneo()
     staged = stage_everything()
     media = list(read_rows(staged.folder, MEDIA))
+    assert all(row["path"] == str(blob_path(row["sha256"])) for row in media)
     gone = media[0]["sha256"]
     blob_path(gone).unlink()
     pointing_to_gone = {(m["kind"], m["code"]) for m in media if m["sha256"] == gone}
@@ -307,6 +308,7 @@ def test_media_in_s3_are_listed_once_a_run_and_a_deleted_blob_is_downloaded_agai
     staged = stage_everything()
     assert staged.media["downloaded"] == staged.media["files"] > 0
     media = list(read_rows(staged.folder, MEDIA))
+    assert all(row["path"] == str(media_stage.blob_path(row["sha256"])) for row in media)
     gone = media[0]["sha256"]
     key = f"media-test/media/{gone[:2]}/{gone}"
     client.delete_object(Bucket=S3_BUCKET, Key=key)
