@@ -15,9 +15,9 @@ line per phase with its seconds, so the log says where a run's wall went); what 
 console shows goes back to the parent in the --result file (JSON): the run's id and
 state, and its report's status, summary and folder.
 
-The process ends with `os._exit` once the result is written and the log flushed: tearing
-down the interpreter that ran every task (a heap of the whole run) is no work anyone
-waits for.
+The process ends with `os._exit` once the result is written, the threads a normal exit
+waits for (the run's note) are done and the log is flushed: tearing down the interpreter
+that ran every task (a heap of the whole run) is no work anyone waits for.
 """
 
 from __future__ import annotations
@@ -184,9 +184,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _exit_now(code: int) -> None:
-    """Flush what the log must hold, then leave without tearing the interpreter down."""
+    """Wait for the threads a normal exit waits for (the run's note is written by one:
+    pimflow.ui.notes), flush what the log must hold, then leave without tearing the
+    interpreter down."""
     import logging
+    import threading
 
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
