@@ -46,10 +46,13 @@ class Phases:
         self.seconds: dict[str, float] = {}
 
     def done(self, name: str) -> None:
+        from datetime import UTC, datetime
+
         now = time.monotonic()
         self.seconds[name] = round(now - self.last, 3)
         self.last = now
-        print(f"pimflow phase {name}: {self.seconds[name]:.2f} s", flush=True)
+        until = datetime.now(UTC).isoformat(timespec="milliseconds")
+        print(f"pimflow phase {name}: {self.seconds[name]:.2f} s (until {until})", flush=True)
 
 
 def migration_heads(versions: Path) -> set[str]:
