@@ -9,10 +9,13 @@ without it, the file's first target.
 The demo starts the sandbox servers on free ports on 127.0.0.1, points the connections at
 them, runs the DAG, prints the report's summary and stops the servers. `sync` uses the
 connections the environment sets (`AIRFLOW_CONN_AKENEO_DEFAULT`, ...), the sandbox
-defaults where unset. Airflow's metadata DB is SQLite in `$AIRFLOW_HOME` (default:
-`.airflow/` in the repo), and each run's log a file of its own there:
-`logs/pimflow-sync/<target>-<UTC time>.log` (`logs/pimflow-demo/…` for the demo), its path
-printed under the summary.
+defaults where unset. The run itself is one child process, `python -m pimflow.dag_run`
+started with the run's environment: it migrates Airflow's metadata DB only when it is not
+at Airflow's head, runs the DAG with `dag.test` and hands the report's summary back.
+The metadata DB is SQLite in `$AIRFLOW_HOME` (default: `.airflow/` in the repo), and each
+run's log a file of its own there: `logs/pimflow-sync/<target>-<UTC time>.log`
+(`logs/pimflow-demo/…` for the demo), all of Airflow's output in it, its path printed
+under the summary.
 
 Exit codes: 0 the run succeeded; 1 it failed (or Airflow could not run it); 2 it was never
 started: the params are not JSON, not an object or not the DAG's params (an unknown key:
