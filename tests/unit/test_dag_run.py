@@ -73,3 +73,16 @@ def test_a_fresh_db_migrates_one_at_head_does_not_and_an_older_one_does(tmp_path
     older = _migrate(env, log)
     assert f"migrating the metadata DB (the metadata DB is at ['{previous}']" in older, older
     assert "no migration" in _migrate(env, log)  # and it is at head again
+
+
+def test_a_dag_the_file_does_not_define_fails_naming_it_and_writes_no_result(tmp_path):
+    env = run.airflow_env(tmp_path / "pimflow")
+    env["AIRFLOW_HOME"] = str(tmp_path / "airflow")
+    (tmp_path / "airflow").mkdir()
+    log, result = tmp_path / "run.log", tmp_path / "result.json"
+    args = ["--dag-id", "akeneo_to_nowhere", "--result", str(result)]
+    assert run.airflow_process(env, log, *args) == 1
+    text = log.read_text()
+    assert "DAG akeneo_to_nowhere not found in " in text and "pimflow_sync.py" in text, text
+    assert "pimflow phase import Airflow:" in text  # Airflow's output and ours: the log
+    assert not result.exists()
