@@ -292,9 +292,9 @@ def balance(counts: dict[str, int], bins: int, cut: Cut) -> list[dict[str, Any]]
     The families, biggest first, are laid end to end and cut where each share should
     end (at i × the mean): a share ends early or late by up to SNAP × the mean rather than
     cut a family for less, and a cut is found by `created` counts (`cut`) within
-    CUT_SLACK × the mean, so no share exceeds the mean by much more than 2 × SNAP (a
-    family cannot be cut inside one second, so a huge tie can still overfill one). Ends
-    do not drift: each is placed from the start, not from the previous share's end.
+    CUT_SLACK × the mean. Each end is placed from the start, not from the previous
+    share's end, so errors do not add up: a share holds at most (1 + 2 × SNAP) × the
+    mean, 1.2 ×, unless one second holds too many items of a family to cut between them.
     """
     total = sum(counts.values())
     mean = total / bins
@@ -307,8 +307,10 @@ def balance(counts: dict[str, int], bins: int, cut: Cut) -> list[dict[str, Any]]
         if since is None and before is None:
             share["whole"].append(family)
         else:
-            bounds = [None if since is None else _stamp(since), before and _stamp(before)]
-            share["cut"].append({"families": [family], "created": bounds, "count": items})
+            bounds = [None if since is None else _stamp(since), None]
+            if before is not None:
+                bounds[1] = _stamp(before)
+            share["cut"].append({"families": [family], "created": bounds})
         share["count"] += items
 
     for family, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
@@ -345,7 +347,7 @@ def _pieces(share: dict[str, Any]) -> dict[str, Any]:
     pieces: list[dict[str, Any]] = [{"families": whole}] if whole else []
     if NO_FAMILY in share["whole"]:
         pieces.append({"families": [NO_FAMILY]})
-    pieces += [{"families": p["families"], "created": p["created"]} for p in share["cut"]]
+    pieces += share["cut"]
     return {"pieces": pieces, "count": share["count"]}
 
 
