@@ -22,7 +22,12 @@ KEYS = {"products": "uuid", "product_models": "code"}
 
 
 def _read(
-    run: str, partitions: int, window: Window | None = None, limit: int | None = None, **filters
+    run: str,
+    partitions: int,
+    window: Window | None = None,
+    limit: int | None = None,
+    families: list[str] | None = None,
+    **filters,
 ) -> dict[str, Any]:
     """Plan and read every partition as the DAG's tasks do; what each partition read."""
     folder = run_folder("test", run)
@@ -32,7 +37,7 @@ def _read(
         folder,
         "ecommerce",
         None,
-        None,
+        families,
         partitions,
         window=window,
         plan_by_count=not limit,
@@ -40,7 +45,7 @@ def _read(
     )
     source = SourceFilter("ecommerce", structure["locales"], window, **filters)
     if limit:
-        choose_roots(hook, folder, source, structure["partitions"], [], limit)
+        choose_roots(hook, folder, source, structure["partitions"], families or [], limit)
     read: dict[str, dict[str, int]] = {"products": {}, "product_models": {}}
     for partition in structure["partitions"]:
         queries = selection_queries(load_selection(folder, partition["name"])) if limit else None
@@ -100,6 +105,16 @@ def test_a_dominant_family_is_cut_and_every_item_is_read_once(akeneo):
     assert planning["calls"] <= 2 * (1 + families + 1) + 2 * 3 * 4, planning
     assert planning["products"]["sizes"] == list(parts["read"]["products"].values())
 
+    # The run's families only, the dominant one cut: the family filter and the cuts agree.
+    chosen = [dominant, "shoes"]
+    filtered = _read("families", 3, families=chosen)
+    assert dominant in {piece["families"][0] for piece in _cuts(filtered, "products")}
+    expected = {
+        p["uuid"] for p in read_rows(run_folder("test", "whole"), PRODUCTS) if p["family"] in chosen
+    }
+    assert _once(filtered, "products") == expected
+    _assert_balanced(filtered, "products", 3)
+
     # A product created after planning lands in the open end of one range: read once.
     reader = AkeneoReader(server.url)
     model = next(p for p in reader.products(scope="ecommerce") if p["family"] == dominant)
@@ -137,6 +152,14 @@ def test_a_delta_window_and_product_filters_are_balanced_and_read_once(akeneo):
     _assert_balanced(parts, "products", 4)
     assert _cuts(parts, "products")  # the window's share of the big family is cut too
     assert parts["structure"]["planning"]["products"]["total"] == len(whole["rows"]["products"])
+
+    # An unchanged rerun: nothing in the window, so one partition, planned by two counts
+    # (the mapped tasks shrink from `partitions` to one of each kind).
+    now = datetime.now(UTC)
+    quiet = _read("delta-quiet", 4, Window(now + timedelta(days=1), now + timedelta(days=2)))
+    assert [p["name"] for p in quiet["structure"]["partitions"]] == ["p0"]
+    assert quiet["structure"]["planning"]["calls"] == 2
+    assert not quiet["rows"]["products"] and not quiet["rows"]["product_models"]
 
     filters = {"enabled_only": True, "min_completeness": 50}
     filtered_whole = _read("filtered-whole", 1, **filters)
