@@ -173,7 +173,7 @@ def _category_tree(categories: Iterable[dict[str, Any]], root: str | None) -> li
 PAGE = 100
 MIN_SHARE = 2 * PAGE  # a partition worth fewer than two pages costs a task for little
 SNAP = 0.1  # a partition may end this share of the mean early or late: no cut for less
-CUT_SLACK = 0.05  # a cut lands this close to where it is wanted (share of the mean)
+CUT_SLACK = SNAP  # a cut lands this close to where it is wanted: ends err by SNAP at most
 MAX_PROBES = 6  # count calls to place one cut, at most
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 KINDS = (("products", PRODUCTS_PATH, True), ("product_models", MODELS_PATH, False))
