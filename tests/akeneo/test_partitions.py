@@ -179,3 +179,22 @@ def test_a_limited_read_deals_whole_trees_to_partitions_without_counting(akeneo)
     # Trees dealt in turn: every partition has some, none has most.
     sizes = list(limited["read"]["products"].values())
     assert min(sizes) > 0 and max(sizes) < 0.6 * sum(sizes), sizes
+
+
+def test_without_items_count_the_families_are_dealt_and_still_read_once(akeneo, monkeypatch):
+    akeneo(catalog="1000", seed=7)
+    whole = _read("whole", 1)
+    answer = AkeneoHook.get_json
+
+    def without_count(self, path, params=None):  # noqa: ANN001, ANN202 - an older API
+        body = answer(self, path, params)
+        if isinstance(body, dict):
+            body.pop("items_count", None)
+        return body
+
+    monkeypatch.setattr(AkeneoHook, "get_json", without_count)
+    dealt = _read("dealt", 4)
+    assert "without items_count" in dealt["structure"]["planning"]["not_balanced"]
+    assert len(dealt["structure"]["partitions"]) == 4
+    for entity in KEYS:
+        assert _once(dealt, entity) == _once(whole, entity)

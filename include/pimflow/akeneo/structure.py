@@ -10,6 +10,7 @@ calls, a big family cut into `created` ranges (plan_partitions).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,6 +39,8 @@ from pimflow.akeneo.search import (
 from pimflow.akeneo.values import MULTI_SELECT_TYPES, SELECT_TYPES, AttributeInfo
 from pimflow.hooks.akeneo import AkeneoHook
 from pimflow.staging import ChunkWriter, read_json, read_rows, write_json
+
+log = logging.getLogger(__name__)
 
 OPTION_TYPES = frozenset({"pim_catalog_simpleselect", "pim_catalog_multiselect"})
 
@@ -125,13 +128,16 @@ def extract_structure(
             )
     counts["measurement_families"] = writer.count
 
+    plan, planning = deal_partitions(family_codes, partitions, not families), {"calls": 0}
     if plan_by_count:
         source = SourceFilter(channel, chosen_locales, window, enabled_only, min_completeness)
-        plan, planning = plan_partitions(
-            hook, source, family_codes, partitions, not families, identifier
-        )
-    else:
-        plan, planning = deal_partitions(family_codes, partitions, not families), {"calls": 0}
+        try:
+            plan, planning = plan_partitions(
+                hook, source, family_codes, partitions, not families, identifier
+            )
+        except CountUnavailable as missing:  # still a complete plan, only not balanced
+            log.warning("partitions dealt by family, not balanced: %s", missing)
+            planning = {"calls": None, "not_balanced": str(missing)}
     channel_info = {
         "channel": channel,
         "locales": chosen_locales,
@@ -187,6 +193,10 @@ def _stamp(seconds: int) -> str:
     return akeneo_datetime(EPOCH + timedelta(seconds=seconds))
 
 
+class CountUnavailable(Exception):
+    """The API gave no `items_count`: the plan cannot be balanced by counts."""
+
+
 class KindCounter:
     """Count calls for one kind (products or product models) under the run's filters:
     page pagination with `limit=1&with_count=true` (search_after gives no count), the same
@@ -218,10 +228,13 @@ class KindCounter:
             return {**self.common, "search": search_param(filters)}
 
         queries = [build(None)] if families is None else split_in(self.path, families, build)
-        return sum(
-            int(self._get({**query, "limit": 1, "with_count": "true"})["items_count"])
-            for query in queries
-        )
+        total = 0
+        for query in queries:
+            counted = self._get({**query, "limit": 1, "with_count": "true"}).get("items_count")
+            if counted is None:
+                raise CountUnavailable(f"{self.path} answered with_count=true without items_count")
+            total += int(counted)
+        return total
 
     def count_before(self, family: str, seconds: int) -> int:
         return self.count([family], [None, _stamp(seconds)])
