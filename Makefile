@@ -26,7 +26,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-## make demo: sandbox Akeneo + Shopware on 127.0.0.1, one sync with `airflow dags test`
+## make demo: sandbox Akeneo + Shopware on 127.0.0.1, one sync with `dag.test` (docs/airflow.md)
 demo: install
 	$(BIN)/python -m pimflow.run demo --catalog $(CATALOG)
 

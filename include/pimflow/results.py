@@ -16,7 +16,9 @@ Akeneo's field at fault ("" when the whole item was refused); `details` anything
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -37,6 +39,21 @@ COUNTS = (
 # `deleted` and `deactivated` count what left Akeneo (never read, so apart from the sum).
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "failed")
 REMOVALS = ("deleted", "deactivated")
+
+# How many plan entries a stage keeps: all a dry run can show (STAGE_PLAN_CAP), a real
+# run's sample (REAL_RUN_PLAN). The stage runner sets it, so a real run does not compute
+# (nor fetch old payloads for) thousands of entries only to drop them.
+_plan_cap: ContextVar[int] = ContextVar("pimflow_plan_cap", default=STAGE_PLAN_CAP)
+
+
+@contextmanager
+def plan_cap(entries: int) -> Iterator[None]:
+    """Within this block, every new StageResult keeps at most `entries` plan entries."""
+    token = _plan_cap.set(entries)
+    try:
+        yield
+    finally:
+        _plan_cap.reset(token)
 
 
 class ItemError(TypedDict):
@@ -78,8 +95,9 @@ class StageResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[ItemError] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # stage-specific figures
-    planned: list[PlanEntry] = field(default_factory=list)  # the first STAGE_PLAN_CAP
+    planned: list[PlanEntry] = field(default_factory=list)  # the first `plan_cap`
     planned_total: int = 0
+    plan_cap: int = field(default_factory=_plan_cap.get)
 
     def count(self, entity: str, what: str, n: int = 1) -> None:
         if what not in COUNTS:
@@ -110,8 +128,13 @@ class StageResult:
         """The item is written (or would be, in a dry run): which fields change, old → new
         (`old`: the payload last written, from the state store; None if unknown)."""
         self.planned_total += 1
-        if len(self.planned) < STAGE_PLAN_CAP:
+        if self.wants_plan():
             self.planned.append(plan_entry(entity, identifier, action, old, new))
+
+    def wants_plan(self) -> bool:
+        """Whether another plan entry would be kept: if not, a stage need not fetch the old
+        payload to compare with (the entry is only counted in the plan's total)."""
+        return len(self.planned) < self.plan_cap
 
     def extend(self, errors: Iterable[ItemError]) -> None:
         self.errors.extend(errors)

@@ -1,4 +1,4 @@
-"""`make demo` and `make sync`: run a sync DAG once with `airflow dags test`, no deployment.
+"""`make demo` and `make sync`: run a sync DAG once with `dag.test`, no deployment.
 
     python -m pimflow.run demo                      # sandbox APIs, generated catalog
     python -m pimflow.run sync --target shop_eu --params '{"channel": "ecommerce"}'
@@ -9,10 +9,13 @@ without it, the file's first target.
 The demo starts the sandbox servers on free ports on 127.0.0.1, points the connections at
 them, runs the DAG, prints the report's summary and stops the servers. `sync` uses the
 connections the environment sets (`AIRFLOW_CONN_AKENEO_DEFAULT`, ...), the sandbox
-defaults where unset. Airflow's metadata DB is SQLite in `$AIRFLOW_HOME` (default:
-`.airflow/` in the repo), and each run's log a file of its own there:
-`logs/pimflow-sync/<target>-<UTC time>.log` (`logs/pimflow-demo/…` for the demo), its path
-printed under the summary.
+defaults where unset. The run itself is one child process, `python -m pimflow.dag_run`
+started with the run's environment: it migrates Airflow's metadata DB only when it is not
+at Airflow's head, runs the DAG with `dag.test` and hands the report's summary back.
+The metadata DB is SQLite in `$AIRFLOW_HOME` (default: `.airflow/` in the repo), and each
+run's log a file of its own there: `logs/pimflow-sync/<target>-<UTC time>.log`
+(`logs/pimflow-demo/…` for the demo), all of Airflow's output in it, its path printed
+under the summary.
 
 Exit codes: 0 the run succeeded; 1 it failed (or Airflow could not run it); 2 it was never
 started: the params are not JSON, not an object or not the DAG's params (an unknown key:
@@ -141,19 +144,21 @@ def airflow_env(pimflow_home: Path, connections: dict[str, str] | None = None) -
     return env
 
 
-def airflow(env: dict[str, str], *args: str, log_file: Path | None = None) -> int:
-    command = [str(Path(sys.executable).with_name("airflow")), *args]
-    if log_file is None:
-        return subprocess.call(command, env=env)
+def airflow_process(env: dict[str, str], log_file: Path, *args: str) -> int:
+    """`python -m pimflow.dag_run <args>` with the run's environment, all its output
+    appended to the run's log; its exit code."""
+    command = [sys.executable, "-m", "pimflow.dag_run", *args]
     with log_file.open("a") as log:
-        log.write(f"\n$ airflow {' '.join(args)}\n")
+        log.write(f"\n$ python -m pimflow.dag_run {' '.join(args)}\n")
         log.flush()
         return subprocess.call(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def migrate(env: dict[str, str], log_file: Path) -> None:
+    """Bring the metadata DB to Airflow's head if it is not there (`run_dag` does it too,
+    in the run's own process; this is for callers that run several DAG runs)."""
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
-    if airflow(env, "db", "migrate", log_file=log_file) != 0:
+    if airflow_process(env, log_file, "--migrate-only") != 0:
         raise SystemExit(f"airflow db migrate failed; see {log_file}")
 
 
@@ -198,23 +203,26 @@ def dag_id_of(target: str, env: dict[str, str]) -> str:
 
 
 def run_dag(target: str, params: dict, env: dict[str, str], log_file: Path) -> int:
-    """Run the target's DAG once; print the report's summary; 0 only if the run succeeded."""
+    """Run the target's DAG once (migrating the metadata DB first if it is not at head);
+    print the report's summary; 0 only if the run succeeded."""
     dag_id = dag_id_of(target, env)
-    started = time.time()
-    args = ["dags", "test", dag_id]
-    if params:
-        args += ["-c", json.dumps(params)]
     print(f"running {dag_id} (log: {log_file}) …", flush=True)
-    code = airflow(env, *args, log_file=log_file)
-    report = _report_since(dag_id, env, started)
+    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pimflow-run-") as folder:
+        result_file = Path(folder) / "result.json"
+        args = ["--dag-id", dag_id, "--result", str(result_file)]
+        if params:
+            args += ["--conf", json.dumps(params)]
+        code = airflow_process(env, log_file, *args)
+        result = json.loads(result_file.read_text()) if result_file.exists() else {}
+    report = result.get("report")
     if report is None:
         print(f"{dag_id}: no report was written; see {log_file}", file=sys.stderr)
         return code or 1
-    from pimflow.report import summary_text
     from pimflow.wording import REFUSALS, SUCCESS
 
-    print(summary_text(report))
-    print(f"  report: {report.get('_path')}")
+    print(report["summary"])
+    print(f"  report: {report['path']}")
     print(f"  log: {log_file}")
     # Refused items within max_refused: the run succeeded (in Airflow too); the summary's
     # first line says how many were refused.
@@ -222,7 +230,8 @@ def run_dag(target: str, params: dict, env: dict[str, str], log_file: Path) -> i
 
 
 def _report_since(dag_id: str, env: dict[str, str], started: float) -> dict | None:
-    # Read with the run's own settings (its staging URL), in this process.
+    """The DAG's latest report if it finished after `started` (for tests that read the
+    whole report), read with the run's own settings (its staging URL), in this process."""
     os.environ["PIMFLOW_HOME"] = env["PIMFLOW_HOME"]
     for key in ("PIMFLOW_STAGING_URL", "PIMFLOW_STAGING_CONN_ID"):
         if key in env:
@@ -261,7 +270,6 @@ def demo(args: argparse.Namespace) -> int:
         env = airflow_env(pimflow_home)
         for name, value in connections.items():  # the demo always uses its own sandboxes
             env[f"AIRFLOW_CONN_{name.upper()}"] = value
-        migrate(env, log_file)
         code = run_dag(target.name, {}, env, log_file)
     print(f"demo finished in {time.monotonic() - started:.1f} s (exit {code})")
     return code
@@ -280,7 +288,6 @@ def sync(args: argparse.Namespace) -> int:
     }
     pimflow_home = Path(os.environ.get("PIMFLOW_HOME") or AIRFLOW_HOME / "pimflow")
     env = airflow_env(pimflow_home, sandbox_defaults)
-    migrate(env, log_file)
     return run_dag(target.name, params, env, log_file)
 
 

@@ -30,7 +30,9 @@ def _stage(run: str, limit: int | None = None, families=None, **source_options):
     """Stage products and models as the DAG's tasks do; return (folder, calls per task)."""
     folder = run_folder("test", run)
     hook = AkeneoHook()
-    structure = extract_structure(hook, folder, "ecommerce", None, families, 3)
+    structure = extract_structure(
+        hook, folder, "ecommerce", None, families, 3, plan_by_count=not limit, **source_options
+    )
     source = SourceFilter("ecommerce", LOCALES, **source_options)
     calls = {"structure": _api_calls(hook)}
     if limit:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pimflow.plan import MAX_TEXT, STAGE_PLAN_CAP, field_changes, plan_entry
-from pimflow.results import StageResult
+from pimflow.plan import MAX_TEXT, REAL_RUN_PLAN, STAGE_PLAN_CAP, field_changes, plan_entry
+from pimflow.results import StageResult, plan_cap
 from pimflow.state import StateStore
 
 
@@ -48,6 +48,21 @@ def test_a_stage_keeps_the_first_entries_and_counts_them_all():
     plan = result.as_dict()["plan"]
     assert plan["total"] == STAGE_PLAN_CAP + 5 and len(plan["entries"]) == STAGE_PLAN_CAP
     assert "plan" not in StageResult().as_dict()
+
+
+def test_a_real_runs_stage_computes_only_the_sample_it_keeps(monkeypatch):
+    computed = []
+    monkeypatch.setattr(
+        "pimflow.results.plan_entry", lambda *args: computed.append(args) or {"args": args}
+    )
+    with plan_cap(REAL_RUN_PLAN):
+        result = StageResult()
+    for index in range(REAL_RUN_PLAN + 50):
+        assert result.wants_plan() == (index < REAL_RUN_PLAN)
+        result.plan("product", index, "update", {"n": 0}, {"n": 1})
+    assert len(computed) == REAL_RUN_PLAN
+    assert result.as_dict()["plan"]["total"] == REAL_RUN_PLAN + 50
+    assert StageResult().plan_cap == STAGE_PLAN_CAP  # outside the block: a dry run's cap
 
 
 def test_the_state_store_keeps_the_last_payload_and_forgets_it_with_the_key(tmp_path):

@@ -18,14 +18,15 @@ def no_airflow(monkeypatch):
     """Fail any test that would start Airflow; record the runs that would have started."""
     started: list[tuple[str, dict, Path]] = []
 
-    def refuse_migrate(env, log_file):  # noqa: ANN001, ARG001
-        started.append(("migrate", {}, log_file))
+    def refuse_airflow(env, log_file, *args):  # noqa: ANN001, ARG001
+        started.append(("airflow", {"args": args}, log_file))
+        return 1
 
     def fake_run_dag(target, params, env, log_file):  # noqa: ANN001, ARG001
         started.append((target, params, log_file))
         return 0
 
-    monkeypatch.setattr(run, "migrate", refuse_migrate)
+    monkeypatch.setattr(run, "airflow_process", refuse_airflow)
     monkeypatch.setattr(run, "run_dag", fake_run_dag)
     monkeypatch.setattr(run, "sandboxes", None)  # the demo must not get that far
     return started
@@ -88,9 +89,9 @@ def test_valid_params_run_with_a_log_of_their_own_under_airflow_home(
     argv = ["sync", "--target", "cscart", "--params", '{"dry_run": true, "max_refused": 3}']
     assert run.main(argv) == 0
     assert run.main(argv) == 0
-    (_, _, first), (target, params, log), (_, _, second), _ = no_airflow
+    (target, params, first), (_, _, second) = no_airflow
     assert (target, params) == ("cscart", {"dry_run": True, "max_refused": 3})
-    assert first == log and second != first  # one file per run
+    assert second != first  # one file per run
     folder = tmp_path / "home" / "logs" / "pimflow-sync"
     assert sorted(folder.iterdir()) == sorted([first, second])
     assert re.fullmatch(r"cscart-\d{8}T\d{6}Z(-\d+)?\.log", first.name), first.name
@@ -103,25 +104,64 @@ def test_without_airflow_home_the_log_goes_to_the_repos_airflow_folder(
     monkeypatch.setattr(run, "AIRFLOW_HOME", tmp_path / ".airflow")
     assert run.airflow_home() == tmp_path / ".airflow"
     assert run.main(["sync", "--params", ""]) == 0  # the first target, no params
-    (_, _, log), (target, params, _) = no_airflow
+    ((target, params, log),) = no_airflow
     assert (target, params) == ("shopware6", {})
     assert log.parent == tmp_path / ".airflow" / "logs" / "pimflow-sync"
 
 
-def test_the_summary_ends_with_the_logs_path(capsys, monkeypatch, tmp_path):
-    import pimflow.report
+def _child_writing(result: dict | None, code: int = 0):
+    """A stand-in for the `pimflow.dag_run` process: writes `result` where it is asked to."""
+    calls: list[tuple[str, ...]] = []
 
+    def child(env, log_file, *args):  # noqa: ANN001, ARG001
+        calls.append(args)
+        if result is not None:
+            Path(args[args.index("--result") + 1]).write_text(json.dumps(result))
+        return code
+
+    child.calls = calls
+    return child
+
+
+def test_the_summary_ends_with_the_logs_path(capsys, monkeypatch, tmp_path):
     log = run.new_log_file("demo", "shopware6", tmp_path)
     assert log.parent == tmp_path / "logs" / "pimflow-demo" and log.read_text() == ""
-    monkeypatch.setattr(run, "airflow", lambda *args, **kwargs: 0)
-    monkeypatch.setattr(
-        run, "_report_since", lambda *args: {"status": "success", "_path": "/reports"}
-    )
-    monkeypatch.setattr(pimflow.report, "summary_text", lambda report: "SUMMARY")
-    assert run.run_dag("shopware6", {"dry_run": True}, dict(run.os.environ), log) == 0
+    report = {"status": "success", "summary": "SUMMARY", "path": "/reports"}
+    child = _child_writing({"state": "success", "report": report})
+    monkeypatch.setattr(run, "airflow_process", child)
+    env = dict(run.os.environ, AIRFLOW_HOME=str(tmp_path))
+    assert run.run_dag("shopware6", {"dry_run": True}, env, log) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[-3:] == ["SUMMARY", "  report: /reports", f"  log: {log}"]
     assert f"(log: {log})" in out[0]
+    (args,) = child.calls
+    assert args[args.index("--dag-id") + 1] == "akeneo_to_shopware6"
+    assert json.loads(args[args.index("--conf") + 1]) == {"dry_run": True}
+
+
+@pytest.mark.parametrize(
+    ("result", "code", "expected"),
+    [
+        ({"state": "success", "report": {"status": "completed_with_refusals"}}, 0, 0),
+        ({"state": "failed", "report": {"status": "failed"}}, 1, 1),
+        ({"state": "failed", "report": None}, 1, 1),  # failed before the report task
+        (None, 1, 1),  # the process died before writing its result
+    ],
+)
+def test_the_exit_code_follows_the_run_and_its_report(
+    capsys, monkeypatch, tmp_path, result, code, expected
+):
+    if result and result["report"]:
+        result["report"].update(summary="SUMMARY", path="/reports")
+    monkeypatch.setattr(run, "airflow_process", _child_writing(result, code))
+    log = run.new_log_file("sync", "shopware6", tmp_path)
+    env = dict(run.os.environ, AIRFLOW_HOME=str(tmp_path))
+    assert run.run_dag("shopware6", {}, env, log) == expected
+    out, err = capsys.readouterr()
+    if result is None or result["report"] is None:
+        assert err.strip() == f"akeneo_to_shopware6: no report was written; see {log}"
+    else:
+        assert out.splitlines()[-1] == f"  log: {log}"
 
 
 def test_parse_params_reads_an_object():

@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 
 from pimflow.akeneo.datasets import PRODUCT_MODELS, PRODUCTS, REFERENCES
-from pimflow.akeneo.search import akeneo_datetime, search_param, split_in
-from pimflow.akeneo.structure import (
+from pimflow.akeneo.search import (
+    MODELS_PATH,
     NO_FAMILY,
+    PRODUCTS_PATH,
+    SourceFilter,
+    Window,
+    piece_filters,
+    search_param,
+    split_in,
+)
+from pimflow.akeneo.search import (
+    scope_filters as scope_filters,  # for the modules that import it from here
+)
+from pimflow.akeneo.structure import (
     load_attributes,
     load_channel,
     load_family_variants,
@@ -38,60 +48,15 @@ from pimflow.staging import ChunkWriter
 
 log = logging.getLogger(__name__)
 
-PRODUCTS_PATH = "/api/rest/v1/products-uuid"
-MODELS_PATH = "/api/rest/v1/product-models"
 DELTA_OVERLAP = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
-class Window:
-    """Delta mode reads what was updated in [after, before); full mode has no window."""
-
-    after: datetime
-    before: datetime
-
-    def filter(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "operator": "BETWEEN",
-                "value": [akeneo_datetime(self.after), akeneo_datetime(self.before)],
-            }
-        ]
-
-
-@dataclass(frozen=True)
-class SourceFilter:
-    channel: str
-    locales: list[str]
-    window: Window | None = None
-    enabled_only: bool = False
-    min_completeness: int | None = None  # percent on the channel's chosen locales
-
-
-def scope_filters(source: SourceFilter, for_products: bool) -> dict[str, Any]:
-    """The run's filters besides families and the channel (`scope` is a query param)."""
-    filters: dict[str, Any] = {}
-    if source.window:
-        filters["updated"] = source.window.filter()
-    if for_products and source.enabled_only:
-        filters["enabled"] = [{"operator": "=", "value": True}]
-    if for_products and source.min_completeness is not None:
-        filters["completeness"] = [
-            {
-                "operator": "GREATER OR EQUALS THAN ON ALL LOCALES",
-                "value": source.min_completeness,
-                "scope": source.channel,
-                "locales": source.locales,
-            }
-        ]
-    return filters
-
-
 def partition_queries(
-    path: str, source: SourceFilter, families: list[str], for_products: bool
+    path: str, source: SourceFilter, pieces: list[dict[str, Any]], for_products: bool
 ) -> Iterator[dict[str, Any]]:
-    """The query params that read one partition (more than one when its family list would
-    make the URI too long)."""
+    """The query params that read one partition's share of one kind: a query per piece of
+    the plan (pimflow.akeneo.structure.plan_partitions), more than one when a piece's
+    family list would make the URI too long."""
     common = {
         "scope": source.channel,
         "locales": ",".join(source.locales),
@@ -100,20 +65,18 @@ def partition_queries(
     }
     if for_products:
         common["with_attribute_options"] = "true"
-    base = scope_filters(source, for_products)
-    if families == [NO_FAMILY]:
-        if not for_products:
-            return  # every product model has a family
-        yield {**common, "search": search_param({**base, "family": [{"operator": "EMPTY"}]})}
-        return
-
-    def build(chunk: list[str]) -> dict[str, Any]:
-        return {
-            **common,
-            "search": search_param({**base, "family": [{"operator": "IN", "value": chunk}]}),
-        }
-
-    yield from split_in(path, families, build)
+    for piece in pieces:
+        if not for_products and piece["families"] == [NO_FAMILY]:
+            continue  # every product model has a family
+        created = piece.get("created")
+        yield from split_in(
+            path,
+            piece["families"],
+            lambda chunk, created=created: {
+                **common,
+                "search": search_param(piece_filters(source, for_products, chunk, created)),
+            },
+        )
 
 
 class ReferenceCollector:
@@ -316,7 +279,7 @@ def extract_partition(
         searches = (
             queries(path, source, for_products)
             if queries is not None
-            else partition_queries(path, source, partition["families"], for_products)
+            else partition_queries(path, source, partition[entity], for_products)
         )
         for query in searches:
             for page in hook.iter_pages(path, query):

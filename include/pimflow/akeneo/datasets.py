@@ -1,7 +1,8 @@
 """The staged tables the extraction writes and the uploads read (the guide's lists).
 
 Each run has one folder in object storage; each table is a folder of Parquet chunks.
-Nested fields are JSON (see pimflow.staging).
+Lists of codes are "string_list" columns and labels "string_map" columns (Arrow list and
+map types); nested fields of no fixed shape are JSON (see pimflow.staging).
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ ATTRIBUTES = Dataset(
         "reference_data_name": "string",
         "metric_family": "string",
         "default_metric_unit": "string",
-        "labels": "json",
+        "labels": "string_map",
         "table_configuration": "json",
     },
 )
 ATTRIBUTE_OPTIONS = Dataset(
     "attribute_options",
-    {"attribute": "string", "code": "string", "sort_order": "int", "labels": "json"},
+    {"attribute": "string", "code": "string", "sort_order": "int", "labels": "string_map"},
 )
 FAMILIES = Dataset(
     "families",
@@ -35,21 +36,26 @@ FAMILIES = Dataset(
         "code": "string",
         "attribute_as_label": "string",
         "attribute_as_image": "string",
-        "attributes": "json",
-        "labels": "json",
+        "attributes": "string_list",
+        "labels": "string_map",
     },
 )
 FAMILY_VARIANTS = Dataset(
     "family_variants",
-    {"family": "string", "code": "string", "variant_attribute_sets": "json", "labels": "json"},
+    {
+        "family": "string",
+        "code": "string",
+        "variant_attribute_sets": "json",
+        "labels": "string_map",
+    },
 )
 CATEGORIES = Dataset(
     "categories",
-    {"code": "string", "parent": "string", "position": "int", "labels": "json"},
+    {"code": "string", "parent": "string", "position": "int", "labels": "string_map"},
 )
 MEASUREMENT_FAMILIES = Dataset(
     "measurement_families",
-    {"code": "string", "standard_unit_code": "string", "units": "json", "labels": "json"},
+    {"code": "string", "standard_unit_code": "string", "units": "json", "labels": "string_map"},
 )
 
 # One row per product / product model, values parsed by type (pimflow.akeneo.values).
@@ -61,8 +67,8 @@ PRODUCTS = Dataset(
         "family": "string",
         "parent": "string",
         "enabled": "bool",
-        "categories": "json",
-        "groups": "json",
+        "categories": "string_list",
+        "groups": "string_list",
         "values": "json",
         "associations": "json",
         "quantified_associations": "json",
@@ -79,8 +85,8 @@ PRODUCT_MODELS = Dataset(
         "family_variant": "string",
         "parent": "string",
         "level": "int",  # 1: root model, 2: sub-model (variant products are level 3 or 2)
-        "axes": "json",  # the axes whose values distinguish this model's children
-        "categories": "json",
+        "axes": "string_list",  # the axes whose values distinguish this model's children
+        "categories": "string_list",
         "values": "json",
         "associations": "json",
         "quantified_associations": "json",
@@ -103,7 +109,7 @@ REFERENCE_ENTITY_ATTRIBUTES = Dataset(
         "type": "string",
         "value_per_locale": "bool",
         "value_per_channel": "bool",
-        "labels": "json",
+        "labels": "string_map",
         "options": "json",
     },
 )
@@ -127,7 +133,7 @@ ASSET_FAMILY_ATTRIBUTES = Dataset(
         "value_per_locale": "bool",
         "value_per_channel": "bool",
         "media_type": "string",
-        "labels": "json",
+        "labels": "string_map",
         "options": "json",
     },
 )

@@ -7,6 +7,8 @@ counts roots: the first N of the run's filter, alternating root models and simpl
 products, each in Akeneo's own order (stable for an unchanged catalog). The structure
 task chooses them (a page of root models, a page of simple products, the chosen models'
 sub-models: codes only); the partitions then read those trees by code, uuid and parent.
+Trees are dealt to the partitions in turn, whatever their family: a partition reads its
+trees by code, so each tree is read once, and the partitions get about as many each.
 """
 
 from __future__ import annotations
@@ -18,9 +20,15 @@ from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 
-from pimflow.akeneo.catalog import MODELS_PATH, PRODUCTS_PATH, SourceFilter, scope_filters
-from pimflow.akeneo.search import search_param, split_in
-from pimflow.akeneo.structure import NO_FAMILY, load_attributes
+from pimflow.akeneo.search import (
+    MODELS_PATH,
+    PRODUCTS_PATH,
+    SourceFilter,
+    scope_filters,
+    search_param,
+    split_in,
+)
+from pimflow.akeneo.structure import load_attributes
 from pimflow.hooks.akeneo import AkeneoHook
 from pimflow.staging import read_json, write_json
 
@@ -100,20 +108,19 @@ def choose_roots(
     for query in in_queries(MODELS_PATH, "parent", roots, tree_common, {}):
         for page in hook.iter_pages(MODELS_PATH, query):
             subs += page
-    where = {family: p["name"] for p in partitions for family in p["families"]}
     selection: dict[str, dict[str, list[str]]] = {
         p["name"]: {"models": [], "products": []} for p in partitions
     }
-
-    def part(item: dict[str, Any]) -> dict[str, list[str]] | None:
-        return selection.get(where.get(item.get("family") or NO_FAMILY, ""))
-
-    for model in (*chosen_models, *subs):
-        if (bucket := part(model)) is not None:
-            bucket["models"].append(model["code"])
-    for product in chosen_products:
-        if (bucket := part(product)) is not None:
-            bucket["products"].append(product["uuid"])
+    names = list(selection)
+    turn: dict[str, str] = {}  # a root model's partition, which its sub-models share
+    for index, model in enumerate(chosen_models):
+        turn[model["code"]] = names[index % len(names)]
+        selection[turn[model["code"]]]["models"].append(model["code"])
+    for sub in subs:  # read by `parent IN roots`: every parent is a chosen root
+        selection[turn[sub["parent"]]]["models"].append(sub["code"])
+    # Simple products go on from where the models stopped, so small limits spread too.
+    for index, product in enumerate(chosen_products, start=len(chosen_models)):
+        selection[names[index % len(names)]]["products"].append(product["uuid"])
     write_json(folder / SELECTION_FILE, {"limit": limit, "partitions": selection})
     return {
         "roots": len(chosen_models) + len(chosen_products),

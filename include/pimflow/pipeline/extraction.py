@@ -5,9 +5,10 @@
                                                           ├► assets ─────────────┼► media
                                                           └► associations ───────┘
 
-`product_models` and `products` are mapped over partitions of families, so several
-pages are in flight at once; each task reads its pages one after the other (search_after
-is sequential by nature). Every task that calls Akeneo takes slots of the Akeneo
+`product_models` and `products` are mapped over partitions of about as many items each
+(counted by the structure task; a big family is cut by creation date), so several pages
+are in flight at once; each task reads its pages one after the other (search_after is
+sequential by nature). Every task that calls Akeneo takes slots of the Akeneo
 connection's pool, one per call it can have in flight, so parallel tasks and concurrent
 runs of every target never exceed Akeneo's limit of parallel calls.
 """
@@ -98,16 +99,6 @@ def extraction_group(target: Target) -> dict[str, Any]:
             plan = _read_plan(target, run_params, mode)
             hook = _akeneo_hook(akeneo_conn_id)
             folder = run_folder()
-            summary = extract_structure(
-                hook,
-                folder,
-                run_params["channel"],
-                run_params.get("locales") or None,
-                run_params.get("families") or None,
-                int(run_params.get("partitions") or 4),
-            )
-            # Before any shop write: a mapping that names what this catalog lacks fails now.
-            mapping_check = check_mapping(target, folder)
             now = datetime.now(UTC)
             store = state_store()
             try:
@@ -117,6 +108,21 @@ def extraction_group(target: Target) -> dict[str, Any]:
             window = delta_window(
                 mode, run_type, *interval, datetime.fromisoformat(mark) if mark else None, now
             )
+            # The partitions are balanced by counts of what this run reads: window and filters.
+            summary = extract_structure(
+                hook,
+                folder,
+                run_params["channel"],
+                run_params.get("locales") or None,
+                run_params.get("families") or None,
+                int(run_params.get("partitions") or 4),
+                window=window,
+                enabled_only=bool(run_params.get("enabled_only", False)),
+                min_completeness=run_params.get("min_completeness"),
+                plan_by_count=not run_params.get("product_limit"),  # trees dealt by code
+            )
+            # Before any shop write: a mapping that names what this catalog lacks fails now.
+            mapping_check = check_mapping(target, folder)
             staged = {
                 **summary,
                 "window": {"after": window.after.isoformat(), "before": window.before.isoformat()}
@@ -149,7 +155,8 @@ def extraction_group(target: Target) -> dict[str, Any]:
 
         @task
         def partitions(structure: dict[str, Any]) -> list[dict[str, Any]]:
-            """The partitions of families to read in parallel (mapping needs a plain list)."""
+            """The partitions to read in parallel (mapping needs a plain list); each holds a
+            share of the products and one of the product models."""
             return structure["partitions"]
 
         @task(**akeneo)

@@ -124,8 +124,8 @@ PARAMS: tuple[ParamSpec, ...] = (
         "partitions",
         4,
         "Parallel product reads",
-        "How many tasks read products in parallel (families dealt among them; within the "
-        "Akeneo pool's slots)",
+        "How many tasks read products in parallel (about as many products each, counted "
+        "first; within the Akeneo pool's slots)",
         {"type": "integer", "minimum": 1, "maximum": 32},
         presettable=True,
     ),

@@ -18,7 +18,8 @@ from typing import Any
 from airflow.sdk import TaskGroup, task
 
 from pimflow.pipeline.context import dry_run, params, run_folder, state_store
-from pimflow.plan import REAL_RUN_PLAN
+from pimflow.plan import REAL_RUN_PLAN, STAGE_PLAN_CAP
+from pimflow.results import plan_cap
 from pimflow.targets import Target
 from pimflow.targets.base import EXTRACTION_OUTPUTS, Stage, StageContext
 
@@ -65,13 +66,13 @@ def run_stage(target: Target, stage: Stage, structure: Mapping[str, Any], inputs
     """Run one stage; its summary, with the calls the stage made to the shop (and in a dry
     run, the writes it would have sent, by route)."""
     with stage_context(target, structure, inputs) as context:
-        summary = dict(stage.function()(context))
+        # A real run's report keeps a sample of its plan; a dry run's, all it can show.
+        with plan_cap(STAGE_PLAN_CAP if context.dry_run else REAL_RUN_PLAN):
+            summary = dict(stage.function()(context))
         summary.setdefault("calls", context.hook.total_calls)
         summary.setdefault("dry_run", context.dry_run)
         if context.dry_run:
             summary.setdefault("would_write", context.hook.dry_run_recorder.would_write())
-        elif summary.get("plan"):  # a real run's report keeps a sample of its plan
-            summary["plan"]["entries"] = summary["plan"]["entries"][:REAL_RUN_PLAN]
     return summary
 
 

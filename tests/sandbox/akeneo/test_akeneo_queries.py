@@ -195,3 +195,57 @@ def test_locales_scope_attributes_and_linked_data(demo: Client) -> None:
     assert scoped == {p.uuid for p in demo.app.catalog.products.values()} - {
         p.uuid for p in unclassified
     }
+
+
+def test_created_ranges_cut_products_and_models_exactly_and_are_counted(demo: Client) -> None:
+    """How pimflow cuts a big family: `created < X` and `created BETWEEN [X, 9999-…]`,
+    two criteria on one property for a middle range; with_count counts each range."""
+    catalog = demo.app.catalog
+    latest = "9999-12-31 23:59:59"
+    for path, every in (
+        ("products-uuid", {p.uuid: p.created for p in catalog.products.values()}),
+        ("product-models", {m.code: m.created for m in catalog.product_models.values()}),
+    ):
+        key = "uuid" if path == "products-uuid" else "code"
+        moments = sorted(every.values())
+        # Cut at stored creation moments: an item created at X is after, never before.
+        cuts = [moments[len(moments) // 3], moments[2 * len(moments) // 3]]
+        x, y = (c[:19].replace("T", " ") for c in cuts)
+        ranges = [
+            [{"operator": "<", "value": x}],
+            [{"operator": "BETWEEN", "value": [x, latest]}, {"operator": "<", "value": y}],
+            [{"operator": "BETWEEN", "value": [y, latest]}],
+        ]
+        seen: list[str] = []
+        for criteria in ranges:
+            query = f"search={search({'created': criteria})}"
+            found = [
+                item[key]
+                for page in _pages(
+                    demo, f"/api/rest/v1/{path}?pagination_type=search_after&{query}"
+                )
+                for item in page
+            ]
+            counted = demo.get(f"/api/rest/v1/{path}?limit=1&with_count=true&{query}").json()
+            assert counted["items_count"] == len(found) > 0
+            seen += found
+        assert sorted(seen) == sorted(every)  # no item lost, none in two ranges
+        assert all(every[code] >= cuts[1] for code in found)
+
+    bad = demo.get(
+        f"/api/rest/v1/products-uuid?search={search({'created': [{'operator': '<', 'value': 'soon'}]})}"
+    ).json()
+    assert bad == {
+        "code": 422,
+        "message": 'Property "created" expects a string with the format "yyyy-mm-dd H:i:s" as '
+        'data, "soon" given.',
+    }
+    one_date = search({"created": [{"operator": "BETWEEN", "value": "2024-01-01 00:00:00"}]})
+    assert demo.get(f"/api/rest/v1/product-models?search={one_date}").status_code == 422
+
+
+def _pages(client: Client, url: str):
+    while url:
+        page = client.get(url).json()
+        yield page["_embedded"]["items"]
+        url = page["_links"].get("next", {}).get("href")

@@ -1,0 +1,88 @@
+"""pimflow.dag_run, the process `make sync` / `make demo` run a DAG in: it migrates the
+metadata DB only when the DB is not at the installed Airflow's head."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import airflow
+
+from pimflow import dag_run, run
+
+VERSIONS = Path(airflow.__file__).parent / "migrations" / "versions"
+
+
+def test_the_heads_read_from_the_scripts_text_are_alembics():
+    from airflow.utils.db import _get_script_object
+
+    assert dag_run.migration_heads(VERSIONS) == set(_get_script_object().get_heads())
+
+
+def test_a_merge_revision_follows_both_its_parents(tmp_path):
+    scripts = {
+        "a.py": 'revision = "aaa1"\ndown_revision = None\n',
+        "b.py": 'revision = "bbb2"\ndown_revision = "aaa1"\n',
+        "c.py": "revision = 'ccc3'\ndown_revision = 'aaa1'\n",
+        "merge.py": 'revision = "ddd4"\ndown_revision = ("bbb2", "ccc3")\n',
+        "__init__.py": "",
+    }
+    for name, text in scripts.items():
+        (tmp_path / name).write_text(text)
+    assert dag_run.migration_heads(tmp_path) == {"ddd4"}
+    (tmp_path / "e.py").write_text('revision = "eee5"\ndown_revision = "ccc3"\n')
+    assert dag_run.migration_heads(tmp_path) == {"ddd4", "eee5"}  # two heads
+
+
+def _migrate(env: dict[str, str], log: Path) -> str:
+    """Run the migrate step as `make sync` does; the log lines it added."""
+    before = log.read_text() if log.exists() else ""
+    run.migrate(env, log)
+    return log.read_text()[len(before) :]
+
+
+def test_a_fresh_db_migrates_one_at_head_does_not_and_an_older_one_does(tmp_path):
+    env = run.airflow_env(tmp_path / "pimflow")
+    env["AIRFLOW_HOME"] = str(tmp_path / "airflow")
+    log = tmp_path / "run.log"
+
+    first = _migrate(env, log)
+    assert "migrating the metadata DB (a new metadata DB)" in first, first
+    assert (tmp_path / "airflow" / "airflow.db").is_file()
+
+    again = _migrate(env, log)
+    assert "the metadata DB is at Airflow's head; no migration" in again, again
+    assert "migrating" not in again
+
+    # One revision back, as a DB of the previous Airflow release would be.
+    (head,) = dag_run.migration_heads(VERSIONS)
+    previous = next(
+        dag_run._REVISION_ID.findall(down)[0]
+        for script in VERSIONS.glob("*.py")
+        if f'revision = "{head}"' in (text := script.read_text())
+        for down in dag_run._DOWN_REVISION.findall(text)
+    )
+    airflow_cli = str(Path(sys.executable).with_name("airflow"))
+    subprocess.run(
+        [airflow_cli, "db", "downgrade", "--to-revision", previous, "--yes"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    older = _migrate(env, log)
+    assert f"migrating the metadata DB (the metadata DB is at ['{previous}']" in older, older
+    assert "no migration" in _migrate(env, log)  # and it is at head again
+
+
+def test_a_dag_the_file_does_not_define_fails_naming_it_and_writes_no_result(tmp_path):
+    env = run.airflow_env(tmp_path / "pimflow")
+    env["AIRFLOW_HOME"] = str(tmp_path / "airflow")
+    (tmp_path / "airflow").mkdir()
+    log, result = tmp_path / "run.log", tmp_path / "result.json"
+    args = ["--dag-id", "akeneo_to_nowhere", "--result", str(result)]
+    assert run.airflow_process(env, log, *args) == 1
+    text = log.read_text()
+    assert "DAG akeneo_to_nowhere not found in " in text and "pimflow_sync.py" in text, text
+    assert "pimflow phase import Airflow:" in text  # Airflow's output and ours: the log
+    assert not result.exists()
