@@ -237,7 +237,7 @@ class Shopware6Upload:
             c for c in groups if c in attributes and attributes[c].type == "pim_catalog_metric"
         ]
         if metrics:
-            for item in self._models_and_products():
+            for item in self._models_and_products(("values",)):
                 for code in metrics:
                     try:
                         data = mapper.value(item.get("values") or {}, code)
@@ -309,7 +309,7 @@ class Shopware6Upload:
         """Upload every image the products show that the shop does not have yet."""
         mapper = ProductMapper(self.catalog, self.shop, self.mapping)
         wanted: dict[str, dict[str, Any]] = {}
-        for item in self._models_and_products():
+        for item in self._models_and_products(("family", "values")):
             try:
                 files = mapper.media_files(item.get("values") or {}, item.get("family"))
             except Exception:  # noqa: BLE001 - the products stage reports the product
@@ -368,9 +368,15 @@ class Shopware6Upload:
                 self.store.save(self.target, "media_file", uploaded)
         return self.outcome.as_dict()
 
-    def _models_and_products(self) -> Iterator[dict[str, Any]]:
-        """Every staged product model, then every product, one at a time (never all held)."""
-        return chain(read_rows(self.folder, PRODUCT_MODELS), read_rows(self.folder, PRODUCTS))
+    def _models_and_products(
+        self, model_columns: tuple[str, ...], product_columns: tuple[str, ...] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every staged product model, then every product, one at a time (never all held),
+        with only the columns asked for (the others are neither read nor decoded)."""
+        return chain(
+            read_rows(self.folder, PRODUCT_MODELS, model_columns),
+            read_rows(self.folder, PRODUCTS, product_columns or model_columns),
+        )
 
     def _upload_file(self, file: dict[str, Any]) -> tuple[dict[str, Any], str]:
         name = PurePosixPath(file["filename"] or "file")
@@ -408,10 +414,11 @@ class Shopware6Upload:
                 code, seen = parent, seen + 1
             return code
 
-        # Pass 1: what each parent needs from its variants (options, the cheapest price).
+        # Pass 1: what each parent needs from its variants (options, the cheapest price):
+        # their parent and values only.
         options: dict[str, set[str]] = {}
         cheapest: dict[str, dict[str, str]] = {}
-        for product in read_rows(self.folder, PRODUCTS):
+        for product in read_rows(self.folder, PRODUCTS, ("parent", "values")):
             root = root_of(product.get("parent"))
             if not root or root not in models:
                 continue
@@ -538,12 +545,15 @@ class Shopware6Upload:
             value = json.loads(raw)
             items[key] = (value["name"], value)
         read_now: set[str] = set()  # the extraction looked up what these associate
-        for item in self._models_and_products():
+        # Ids and links only (no values): this holds every model and product until the end.
+        links = ("associations", "quantified_associations")
+        for item in self._models_and_products(
+            ("code", "parent", *links), ("uuid", "identifier", *links)
+        ):
             if item.get("code") and item.get("parent"):
                 continue  # sub-models are not products in the shop
             key = _model_key(item["code"]) if item.get("code") else _product_key(item)
-            # Only the links are kept, not the values: this holds every model and product.
-            items[key] = (item.get("identifier") or item.get("code"), _links(item))  # read now
+            items[key] = (item.get("identifier") or item.get("code"), item)  # read now: wins
             read_now.add(key)
         rows, pending, resolved = [], {}, []
         newly_reported: dict[str, str] = {}
