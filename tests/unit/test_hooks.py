@@ -303,6 +303,39 @@ def test_each_thread_has_its_own_session_and_close_closes_them_all(akeneo, monke
             thread.join()
 
 
+def test_threads_sessions_are_copies_of_the_first_and_the_connection_is_looked_up_once(
+    akeneo, monkeypatch
+):
+    """In a task a connection lookup is a call to Airflow's API server: worker threads
+    copy the first session's settings instead of looking the connection up again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    app, hook = akeneo
+    lookups: list[str] = []
+    real = type(hook).get_connection
+
+    def counted(conn_id):  # noqa: ANN001, ANN202
+        lookups.append(conn_id)
+        return real(conn_id)
+
+    monkeypatch.setattr(hook, "get_connection", counted)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        sessions = list(
+            pool.map(lambda _: (list(hook.iter_items("/things")), hook.session)[1], range(8))
+        )
+    assert len({id(s) for s in sessions}) >= 2  # several threads, several sessions
+    # Once for the hook's own use (extras, credentials), once by get_conn: not per thread.
+    assert lookups == ["akeneo_test"] * 2
+    first = hook._template
+    for session in sessions:  # the same settings: proxies, verify, headers (no secret)
+        assert (session.verify, session.proxies, dict(session.headers)) == (
+            first.verify,
+            first.proxies,
+            dict(first.headers),
+        )
+    hook.close()
+
+
 def test_the_sessions_of_threads_that_ended_are_closed_when_new_threads_start(akeneo, monkeypatch):
     import threading
 

@@ -11,6 +11,7 @@ and errors that never carry a credential.
 
 from __future__ import annotations
 
+import copy
 import random
 import threading
 import time
@@ -23,6 +24,20 @@ from airflow.providers.http.hooks.http import HttpHook
 from airflow.sdk.exceptions import AirflowFailException
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# What a requests.Session holds of its configuration (Session.__attrs__ without the
+# adapters, which each session gets of its own, and the cookies, copied apart).
+SESSION_SETTINGS = (
+    "headers",
+    "auth",
+    "proxies",
+    "hooks",
+    "params",
+    "verify",
+    "cert",
+    "stream",
+    "trust_env",
+    "max_redirects",
+)
 
 # Connection extras that configure pimflow itself; HttpHook would send every unknown extra
 # as an HTTP header, which for `client_secret` would leak a secret to the server and logs.
@@ -84,6 +99,7 @@ class PimflowHttpHook(HttpHook):
         self._session_lock = threading.Lock()
         self._slots: threading.BoundedSemaphore | None = None
         self._extras: dict[str, Any] | None = None
+        self._template: requests.Session | None = None  # see _new_session
         self.calls: Counter[str] = Counter()  # "GET /api/rest/v1/products-uuid" -> n
         self.retries = 0
         self._stats_lock = threading.Lock()
@@ -121,8 +137,7 @@ class PimflowHttpHook(HttpHook):
         session = getattr(self._local, "session", None)
         if session is None:
             with self._session_lock:
-                session = self.get_conn()
-                session.__class__ = _EnvironmentOnceSession  # HttpHook makes a plain Session
+                session = self._new_session()
                 pool = requests.adapters.HTTPAdapter(
                     pool_connections=4, pool_maxsize=max(8, self.max_concurrency * 2)
                 )
@@ -138,6 +153,19 @@ class PimflowHttpHook(HttpHook):
             for old in ended:
                 old.close()
             self._local.session = session
+        return session
+
+    def _new_session(self) -> requests.Session:
+        """A session set up as HttpHook.get_conn sets one up (auth, headers from the extras,
+        proxies, verify, cert). get_conn makes the first, kept as a template; the other
+        threads' sessions are copies of it, so no worker thread looks the connection up
+        again (in a task that is a request to Airflow's API server)."""
+        if self._template is None:
+            self._template = self.get_conn()
+        session = _EnvironmentOnceSession()
+        for name in SESSION_SETTINGS:
+            setattr(session, name, copy.deepcopy(getattr(self._template, name)))
+        session.cookies = self._template.cookies.copy()
         return session
 
     @property
