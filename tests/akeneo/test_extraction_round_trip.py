@@ -21,6 +21,8 @@ from pimflow.akeneo.datasets import (
     REFERENCES,
 )
 from pimflow.staging import read_rows
+from tests.airflow.test_celery import BUCKET as S3_BUCKET
+from tests.airflow.test_celery import s3  # noqa: F401 - the fixture: moto's S3 on 127.0.0.1
 from tests.akeneo.conftest import stage_everything
 from tests.e2e.sandbox_clients import AkeneoReader
 
@@ -242,3 +244,79 @@ def test_categories_are_the_channels_tree(akeneo):
     for row in rows:
         depth[row["code"]] = 0 if row["parent"] is None else depth[row["parent"]] + 1
     assert max(depth.values()) >= 2
+
+
+def test_a_blob_deleted_from_storage_is_downloaded_again_without_a_check_per_file(
+    akeneo, monkeypatch
+):
+    """The media stage learns what storage holds from one listing per run: a code the
+    manifest knows costs no existence check, and one whose blob was deleted (storage
+    cleaned, a bucket lifecycle rule) is downloaded again."""
+    from airflow.sdk import ObjectStoragePath
+
+    from pimflow.akeneo.media import blob_path, media_root
+
+    akeneo()
+    staged = stage_everything()
+    media = list(read_rows(staged.folder, MEDIA))
+    assert all(row["path"] == str(blob_path(row["sha256"])) for row in media)
+    gone = media[0]["sha256"]
+    blob_path(gone).unlink()
+    pointing_to_gone = {(m["kind"], m["code"]) for m in media if m["sha256"] == gone}
+
+    root = str(media_root())
+    checks: list[str] = []
+    real_exists = ObjectStoragePath.exists
+
+    def exists(self, *args, **kwargs):  # noqa: ANN001, ANN202
+        checks.append(str(self))
+        return real_exists(self, *args, **kwargs)
+
+    monkeypatch.setattr(ObjectStoragePath, "exists", exists)
+    again = stage_everything(run="second")
+    assert again.media["downloaded"] == len(pointing_to_gone)
+    assert again.media["reused"] == staged.media["files"] - len(pointing_to_gone)
+    assert real_exists(blob_path(gone))
+    assert [path for path in checks if path.startswith(root)] == []  # no check per file
+
+
+def test_media_in_s3_are_listed_once_a_run_and_a_deleted_blob_is_downloaded_again(
+    akeneo,
+    s3,  # noqa: F811
+    monkeypatch,
+):
+    """The same on object storage (moto's S3 on 127.0.0.1): one listing of the media root
+    per run, the manifest trusted for what the listing shows, the rest downloaded."""
+    import json
+
+    from pimflow.akeneo import media as media_stage
+
+    client = s3["client"]
+    monkeypatch.setenv("AIRFLOW_CONN_STAGING_S3", json.dumps(s3["connection"]))
+    monkeypatch.setenv("PIMFLOW_STAGING_CONN_ID", "staging_s3")
+    monkeypatch.setenv("PIMFLOW_STAGING_URL", f"s3://{S3_BUCKET}/media-test")
+    listings: list[str] = []
+    s3fs = type(media_stage.media_root().fs)
+    real_find = s3fs.find
+
+    def find(self, path, *args, **kwargs):  # noqa: ANN001, ANN202
+        listings.append(path)
+        return real_find(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(s3fs, "find", find)
+    akeneo()
+    staged = stage_everything()
+    assert staged.media["downloaded"] == staged.media["files"] > 0
+    media = list(read_rows(staged.folder, MEDIA))
+    assert all(row["path"] == str(media_stage.blob_path(row["sha256"])) for row in media)
+    gone = media[0]["sha256"]
+    key = f"media-test/media/{gone[:2]}/{gone}"
+    client.delete_object(Bucket=S3_BUCKET, Key=key)
+    listings.clear()
+    again = stage_everything(run="second")
+    pointing_to_gone = {(m["kind"], m["code"]) for m in media if m["sha256"] == gone}
+    assert again.media["downloaded"] == len(pointing_to_gone)
+    assert again.media["reused"] == staged.media["files"] - len(pointing_to_gone)
+    assert len([p for p in listings if p.rstrip("/").endswith("media-test/media")]) == 1
+    body = client.get_object(Bucket=S3_BUCKET, Key=key)["Body"].read()
+    assert hashlib.sha256(body).hexdigest() == gone

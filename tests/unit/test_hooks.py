@@ -263,3 +263,142 @@ def test_a_wrong_akeneo_password_is_a_configuration_mistake_naming_the_connectio
     assert message.startswith("connection 'akeneo_wrong': Akeneo refused the credentials"), message
     assert "wr0ng-passw0rd" not in message and "pimflow-secret" not in message
     assert hook.total_calls == 1  # one token request, no retry
+
+
+def test_each_thread_has_its_own_session_and_close_closes_them_all(akeneo, monkeypatch):
+    import threading
+
+    import requests
+
+    app, hook = akeneo
+    closed: list[requests.Session] = []
+    monkeypatch.setattr(requests.Session, "close", lambda self: closed.append(self), raising=True)
+    sessions: dict[str, requests.Session] = {}
+    start, done, release = threading.Barrier(2), threading.Barrier(3), threading.Event()
+
+    def work(name: str) -> None:
+        start.wait()  # both threads alive at once: no thread reuse by accident
+        list(hook.iter_items("/things"))
+        sessions[name] = hook.session
+        done.wait()
+        release.wait()  # still alive while the hook is closed
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    done.wait()
+    try:
+        assert sessions["a"] is not sessions["b"]
+        main_session = hook.session  # the main thread gets a third one
+        assert main_session not in (sessions["a"], sessions["b"])
+        assert closed == []  # no thread ended: every session open
+        assert hook.calls["GET /api/rest/v1/things"] == 6  # both threads' calls counted
+        assert app.grants == ["password"]  # one token, shared by the threads
+        hook.close()
+        assert {id(s) for s in closed} == {id(s) for s in (*sessions.values(), main_session)}
+        assert hook.session is not main_session  # after close, a call opens a new session
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join()
+
+
+def test_threads_sessions_are_copies_of_the_first_and_the_connection_is_looked_up_once(
+    akeneo, monkeypatch
+):
+    """In a task a connection lookup is a call to Airflow's API server: worker threads
+    copy the first session's settings instead of looking the connection up again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    app, hook = akeneo
+    lookups: list[str] = []
+    real = type(hook).get_connection
+
+    def counted(conn_id):  # noqa: ANN001, ANN202
+        lookups.append(conn_id)
+        return real(conn_id)
+
+    monkeypatch.setattr(hook, "get_connection", counted)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        sessions = list(
+            pool.map(lambda _: (list(hook.iter_items("/things")), hook.session)[1], range(8))
+        )
+    assert len({id(s) for s in sessions}) >= 2  # several threads, several sessions
+    # Once for the hook's own use (extras, credentials), once by get_conn: not per thread.
+    assert lookups == ["akeneo_test"] * 2
+    first = hook._template
+    for session in sessions:  # the same settings: proxies, verify, headers (no secret)
+        assert (session.verify, session.proxies, dict(session.headers)) == (
+            first.verify,
+            first.proxies,
+            dict(first.headers),
+        )
+    hook.close()
+
+
+def test_the_sessions_of_threads_that_ended_are_closed_when_new_threads_start(akeneo, monkeypatch):
+    import threading
+
+    import requests
+
+    app, hook = akeneo
+    closed: list[requests.Session] = []
+    monkeypatch.setattr(requests.Session, "close", lambda self: closed.append(self), raising=True)
+    made: list[requests.Session] = []
+
+    def work() -> None:
+        list(hook.iter_items("/things"))
+        made.append(hook.session)
+
+    for _ in range(3):  # three stages' thread pools, one after another
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+    assert len({id(s) for s in made}) == 3
+    assert [id(s) for s in closed] == [id(s) for s in made[:2]]  # the last one still open
+
+
+def test_a_session_reads_the_environment_once_per_host_and_still_honours_it(akeneo, monkeypatch):
+    import requests.sessions
+
+    app, hook = akeneo
+    reads: list[str] = []
+    real = requests.sessions.get_environ_proxies
+
+    def counted(url, no_proxy=None):  # noqa: ANN001, ANN202
+        reads.append(url)
+        return real(url, no_proxy=no_proxy)
+
+    monkeypatch.setattr(requests.sessions, "get_environ_proxies", counted)
+    list(hook.iter_items("/things"))
+    list(hook.iter_items("/things"))
+    assert hook.total_calls == 7 and len(reads) == 1  # one host: the environment read once
+
+    # What the environment says still applies (here a proxy for another host).
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    settings = hook.session.merge_environment_settings(
+        "https://pim.example.com/api", {}, None, None, None
+    )
+    assert settings["proxies"]["https"] == "http://proxy.invalid:3128"
+
+
+def test_a_dry_run_sees_every_call_of_every_thread(akeneo):
+    """The recorder stands in for `request`: the threads' own sessions change nothing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pimflow.dry_run import record
+
+    app, hook = akeneo
+    # Reads (and the token request, which changes nothing) reach the server.
+    recorder = record(hook, lambda method, path: method == "GET" or path.endswith("/token"))
+
+    def read_and_write(n: int) -> int:
+        items = list(hook.iter_items("/things"))
+        hook.request("PATCH", f"/api/rest/v1/things/{n}", json={"n": n})
+        return len(items)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(read_and_write, range(8))) == [3] * 8
+    assert recorder.would_write() == {"PATCH /api/rest/v1/things/{id}": 8}
+    assert hook.calls["GET /api/rest/v1/things"] == 24  # every read sent, and counted
+    hook.close()

@@ -159,6 +159,11 @@ class ProductUploader:
         self.ids = {k: int(v) for k, v in store.remote_ids(target, PRODUCT).items()}
         self.lookups = 0
         self._names: _Names | None = None  # made when the first product is planned
+        # What the written products' outcomes tell the state store, saved once a chunk
+        # (four commits a chunk, not four a product; see `_save`).
+        self._unsaved_ids: dict[str, str] = {}
+        self._unsaved_hashes: dict[str, dict[str, str]] = {}
+        self._unsaved_payloads: dict[str, dict[str, Any]] = {}
 
     # -- before writing --------------------------------------------------------------------
     def prepare(
@@ -427,10 +432,13 @@ class ProductUploader:
     def _record(self, outcome: _Outcome) -> None:
         if outcome.product_id is not None:
             self.ids[outcome.key] = outcome.product_id
-            self.store.save_remote_ids(self.target, PRODUCT, {outcome.key: str(outcome.product_id)})
+            self._unsaved_ids[outcome.key] = str(outcome.product_id)
         for entity, hashes in outcome.hashes.items():
             if hashes:
-                self.store.save(self.target, entity, hashes, outcome.payloads.get(entity))
+                self._unsaved_hashes.setdefault(entity, {}).update(hashes)
+                self._unsaved_payloads.setdefault(entity, {}).update(
+                    outcome.payloads.get(entity) or {}
+                )
         if outcome.images:
             self.result.count(IMAGE, "read")
             self.result.count(IMAGE, outcome.images)
@@ -448,13 +456,27 @@ class ProductUploader:
 
     # -- the run ---------------------------------------------------------------------------
     def upload(self, products: Iterable[Mapping[str, Any]]) -> StageResult:
-        with ThreadPoolExecutor(max_workers=self.hook.max_concurrency) as pool:
-            for chunk in _chunks(products, self.chunk_size):
-                plans = self._plan_chunk(chunk)
-                for outcome in pool.map(self._write, plans):
-                    self._record(outcome)
+        try:
+            with ThreadPoolExecutor(max_workers=self.hook.max_concurrency) as pool:
+                for chunk in _chunks(products, self.chunk_size):
+                    plans = self._plan_chunk(chunk)  # reads the store: what came before saved
+                    for outcome in pool.map(self._write, plans):
+                        self._record(outcome)
+                    self._save()
+        finally:  # a stage failing mid-chunk keeps what it wrote
+            self._save()
         self.result.extra["lookups"] = self.lookups
         return self.result
+
+    def _save(self) -> None:
+        """Save the recorded outcomes. Should a chunk's be lost (the process killed), the
+        next run finds those products in CS-Cart by code (`prepare`) and, their hashes
+        unknown, sends them again as updates: some calls, never a duplicate."""
+        if self._unsaved_ids:
+            self.store.save_remote_ids(self.target, PRODUCT, self._unsaved_ids)
+        for entity, hashes in self._unsaved_hashes.items():
+            self.store.save(self.target, entity, hashes, self._unsaved_payloads.get(entity))
+        self._unsaved_ids, self._unsaved_hashes, self._unsaved_payloads = {}, {}, {}
 
 
 class _Names:

@@ -2,7 +2,8 @@
 
 HttpHook gives us the connection handling Airflow users know (host, schema, port, proxies,
 verify, timeout from the extras, TCP keep-alive). On top of it this adds what a sync needs:
-one session reused across calls, bounded concurrency per connection, retries with
+one session per thread reused across its calls (threads share no session, so none waits
+on another's connection pool or cookie jar), bounded concurrency per connection, retries with
 exponential backoff and jitter on 408/429/5xx and connection errors (honouring
 `Retry-After`, with a bounded total), a call counter for the run report and benchmarks,
 and errors that never carry a credential.
@@ -10,6 +11,7 @@ and errors that never carry a credential.
 
 from __future__ import annotations
 
+import copy
 import random
 import threading
 import time
@@ -22,6 +24,20 @@ from airflow.providers.http.hooks.http import HttpHook
 from airflow.sdk.exceptions import AirflowFailException
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# What a requests.Session holds of its configuration (Session.__attrs__ without the
+# adapters, which each session gets of its own, and the cookies, copied apart).
+SESSION_SETTINGS = (
+    "headers",
+    "auth",
+    "proxies",
+    "hooks",
+    "params",
+    "verify",
+    "cert",
+    "stream",
+    "trust_env",
+    "max_redirects",
+)
 
 # Connection extras that configure pimflow itself; HttpHook would send every unknown extra
 # as an HTTP header, which for `client_secret` would leak a secret to the server and logs.
@@ -76,9 +92,14 @@ class PimflowHttpHook(HttpHook):
 
     def __init__(self, conn_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(method="GET", http_conn_id=conn_id or self.default_conn_name, **kwargs)
-        self._session: requests.Session | None = None
+        # Each thread's session lives in `_local`; `_sessions` holds them all with their
+        # thread, for close() and to close those of threads that ended.
+        self._local = threading.local()
+        self._sessions: list[tuple[threading.Thread, requests.Session]] = []
         self._session_lock = threading.Lock()
         self._slots: threading.BoundedSemaphore | None = None
+        self._extras: dict[str, Any] | None = None
+        self._template: requests.Session | None = None  # see _new_session
         self.calls: Counter[str] = Counter()  # "GET /api/rest/v1/products-uuid" -> n
         self.retries = 0
         self._stats_lock = threading.Lock()
@@ -92,7 +113,11 @@ class PimflowHttpHook(HttpHook):
 
     @property
     def extras(self) -> dict[str, Any]:
-        return self.connection.extra_dejson or {}
+        # Decoded once: Connection.extra_dejson parses the JSON and registers every value
+        # with the secrets masker on each access, and every call reads the timeout.
+        if self._extras is None:
+            self._extras = self.connection.extra_dejson or {}
+        return self._extras
 
     def _configure_session_from_extra(self, session, connection, extra_options):  # noqa: ANN001, ANN202
         # Strip pimflow's own extras (and the secret among them) before HttpHook turns the
@@ -107,17 +132,41 @@ class PimflowHttpHook(HttpHook):
 
     @property
     def session(self) -> requests.Session:
-        with self._session_lock:
-            if self._session is None:
-                session = self.get_conn()
+        """The calling thread's session (made on its first call, with the connection's
+        settings: HttpHook's extras, proxies, verify, auth)."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            with self._session_lock:
+                session = self._new_session()
                 pool = requests.adapters.HTTPAdapter(
                     pool_connections=4, pool_maxsize=max(8, self.max_concurrency * 2)
                 )
                 session.mount("http://", pool)
                 session.mount("https://", pool)
-                self._session = session
-                self._slots = threading.BoundedSemaphore(self.max_concurrency)
-            return self._session
+                if self._slots is None:  # one bound per connection, whatever the threads
+                    self._slots = threading.BoundedSemaphore(self.max_concurrency)
+                # A stage's thread pool ends with its stage: its sessions' connections are
+                # closed when the next threads start, not kept open until close().
+                ended = [s for thread, s in self._sessions if not thread.is_alive()]
+                self._sessions = [(t, s) for t, s in self._sessions if t.is_alive()]
+                self._sessions.append((threading.current_thread(), session))
+            for old in ended:
+                old.close()
+            self._local.session = session
+        return session
+
+    def _new_session(self) -> requests.Session:
+        """A session set up as HttpHook.get_conn sets one up (auth, headers from the extras,
+        proxies, verify, cert). get_conn makes the first, kept as a template; the other
+        threads' sessions are copies of it, so no worker thread looks the connection up
+        again (in a task that is a request to Airflow's API server)."""
+        if self._template is None:
+            self._template = self.get_conn()
+        session = _EnvironmentOnceSession()
+        for name in SESSION_SETTINGS:
+            setattr(session, name, copy.deepcopy(getattr(self._template, name)))
+        session.cookies = self._template.cookies.copy()
+        return session
 
     @property
     def max_concurrency(self) -> int:
@@ -243,9 +292,36 @@ class PimflowHttpHook(HttpHook):
         return sum(self.calls.values())
 
     def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        """Close every thread's session (a thread calling again afterwards gets a new one)."""
+        with self._session_lock:
+            sessions, self._sessions = self._sessions, []
+            self._local = threading.local()
+        for _, session in sessions:
+            session.close()
+
+
+class _EnvironmentOnceSession(requests.Session):
+    """A Session that reads the environment's settings (proxies, no_proxy, CA bundle) once
+    per host instead of on every call: requests scans os.environ and matches no_proxy for
+    each request, a quarter of a download thread's time. The environment does not change
+    while a task runs; a call with its own proxies is merged as requests would."""
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: ANN001, ANN201
+        parts = urlsplit(url)
+        key = (
+            parts.scheme,
+            parts.netloc,
+            tuple(sorted((proxies or {}).items())),
+            stream,
+            verify,
+            cert if not isinstance(cert, list) else tuple(cert),
+        )
+        cache = self.__dict__.setdefault("_environment_settings", {})
+        settings = cache.get(key)
+        if settings is None:
+            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            cache[key] = settings
+        return {**settings, "proxies": dict(settings["proxies"])}
 
 
 def _body(response: requests.Response) -> Any:

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from itertools import chain
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -63,6 +64,9 @@ from pimflow.state import StateStore
 
 log = logging.getLogger(__name__)
 
+# Uploaded files are saved to the state store this many at a time (one commit per batch,
+# not per file).
+MEDIA_SAVE_BATCH = 500
 SYSTEM_LANGUAGE = "2fbb5fe2e29a4d70aa5854ce7ce3e20b"  # Shopware's Defaults::LANGUAGE_SYSTEM
 MODEL_INDEX = ("akeneo", "product_model")  # state-store id map: model code → parent|variant
 IDENTIFIER_INDEX = ("akeneo", "product_identifier")  # identifier → uuid
@@ -233,10 +237,7 @@ class Shopware6Upload:
             c for c in groups if c in attributes and attributes[c].type == "pim_catalog_metric"
         ]
         if metrics:
-            for item in (
-                *read_rows(self.folder, PRODUCT_MODELS),
-                *read_rows(self.folder, PRODUCTS),
-            ):
+            for item in self._models_and_products(("values",)):
                 for code in metrics:
                     try:
                         data = mapper.value(item.get("values") or {}, code)
@@ -308,7 +309,7 @@ class Shopware6Upload:
         """Upload every image the products show that the shop does not have yet."""
         mapper = ProductMapper(self.catalog, self.shop, self.mapping)
         wanted: dict[str, dict[str, Any]] = {}
-        for item in (*read_rows(self.folder, PRODUCT_MODELS), *read_rows(self.folder, PRODUCTS)):
+        for item in self._models_and_products(("family", "values")):
             try:
                 files = mapper.media_files(item.get("values") or {}, item.get("family"))
             except Exception:  # noqa: BLE001 - the products stage reports the product
@@ -345,15 +346,37 @@ class Shopware6Upload:
             )
             if status >= 400:
                 raise RuntimeError(f"Shopware refused to create media entities: {body}")
-        with ThreadPoolExecutor(max_workers=self.hook.max_concurrency) as pool:
-            for file, error in pool.map(self._upload_file, fresh):
-                if error:
-                    self.outcome.fail("media", file["filename"], "file", error)
-                else:
+        # Saved in batches: one commit per file was most of this stage's main thread. The
+        # `finally` keeps what was uploaded when a later file fails the stage; a batch lost
+        # anyway (the process killed) costs nothing but a lookup, as `existing_ids` above
+        # finds those files in the shop next run and nothing is uploaded twice.
+        uploaded: dict[str, str] = {}
+        try:
+            with ThreadPoolExecutor(max_workers=self.hook.max_concurrency) as pool:
+                for file, error in pool.map(self._upload_file, fresh):
+                    if error:
+                        self.outcome.fail("media", file["filename"], "file", error)
+                        continue
                     self.outcome.count("media", "created")
                     self.outcome.plan("media", file["filename"], "create", None, _media_plan(file))
-                    self.store.save(self.target, "media_file", {file["sha256"]: "uploaded"})
+                    uploaded[file["sha256"]] = "uploaded"
+                    if len(uploaded) >= MEDIA_SAVE_BATCH:
+                        self.store.save(self.target, "media_file", uploaded)
+                        uploaded = {}
+        finally:
+            if uploaded:
+                self.store.save(self.target, "media_file", uploaded)
         return self.outcome.as_dict()
+
+    def _models_and_products(
+        self, model_columns: tuple[str, ...], product_columns: tuple[str, ...] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every staged product model, then every product, one at a time (never all held),
+        with only the columns asked for (the others are neither read nor decoded)."""
+        return chain(
+            read_rows(self.folder, PRODUCT_MODELS, model_columns),
+            read_rows(self.folder, PRODUCTS, product_columns or model_columns),
+        )
 
     def _upload_file(self, file: dict[str, Any]) -> tuple[dict[str, Any], str]:
         name = PurePosixPath(file["filename"] or "file")
@@ -391,10 +414,11 @@ class Shopware6Upload:
                 code, seen = parent, seen + 1
             return code
 
-        # Pass 1: what each parent needs from its variants (options, the cheapest price).
+        # Pass 1: what each parent needs from its variants (options, the cheapest price):
+        # their parent and values only.
         options: dict[str, set[str]] = {}
         cheapest: dict[str, dict[str, str]] = {}
-        for product in read_rows(self.folder, PRODUCTS):
+        for product in read_rows(self.folder, PRODUCTS, ("parent", "values")):
             root = root_of(product.get("parent"))
             if not root or root not in models:
                 continue
@@ -436,8 +460,14 @@ class Shopware6Upload:
             rows.append(Row(parent.key, code, parent.payload, parent.relations))
         self.writer.upsert("product", rows)
 
+        # Product models' associations name products by identifier: keep how to find them
+        # (gathered while pass 2 reads the products, not by a third read).
+        uuids: dict[str, str] = {}
+
         def variants_and_simple() -> Iterator[Row]:
             for product in read_rows(self.folder, PRODUCTS):
+                if product.get("uuid") and product.get("identifier"):
+                    uuids[product["identifier"]] = product["uuid"]
                 name = product.get("identifier") or product.get("uuid") or "?"
                 self.seen_products.add(_product_key(product))
                 try:
@@ -458,15 +488,7 @@ class Shopware6Upload:
                 yield Row(mapped.key, mapped.identifier, mapped.payload, mapped.relations)
 
         self.writer.upsert("product", variants_and_simple())
-        # Product models' associations name products by identifier: keep how to find them.
-        self.store.save_remote_ids(
-            *IDENTIFIER_INDEX,
-            {
-                p["identifier"]: p["uuid"]
-                for p in read_rows(self.folder, PRODUCTS)
-                if p.get("uuid") and p.get("identifier")
-            },
-        )
+        self.store.save_remote_ids(*IDENTIFIER_INDEX, uuids)
         if self.full_read:  # never what was read but refused: only what Akeneo no longer has
             gone = self.store.keys(self.target, "product") - self.seen_products
             self.writer.remove(
@@ -523,7 +545,11 @@ class Shopware6Upload:
             value = json.loads(raw)
             items[key] = (value["name"], value)
         read_now: set[str] = set()  # the extraction looked up what these associate
-        for item in (*read_rows(self.folder, PRODUCT_MODELS), *read_rows(self.folder, PRODUCTS)):
+        # Ids and links only (no values): this holds every model and product until the end.
+        links = ("associations", "quantified_associations")
+        for item in self._models_and_products(
+            ("code", "parent", *links), ("uuid", "identifier", *links)
+        ):
             if item.get("code") and item.get("parent"):
                 continue  # sub-models are not products in the shop
             key = _model_key(item["code"]) if item.get("code") else _product_key(item)
@@ -572,14 +598,7 @@ class Shopware6Upload:
                     "in the shop (not read yet, or refused); retried at the next run",
                 )
             if expected:
-                pending[key] = json.dumps(
-                    {
-                        "name": name,
-                        "associations": item.get("associations") or {},
-                        "quantified_associations": item.get("quantified_associations") or {},
-                    },
-                    sort_keys=True,
-                )
+                pending[key] = json.dumps({"name": name, **_links(item)}, sort_keys=True)
             elif key in waiting:
                 resolved.append(key)
             if payloads or key in had:  # nothing to add, nothing to take away: no call
@@ -598,6 +617,14 @@ class Shopware6Upload:
             [k for k in reported if k.split("|")[0] in read_now and k not in still_excluded],
         )
         return self.outcome.as_dict()
+
+
+def _links(item: Mapping[str, Any]) -> dict[str, Any]:
+    """What a model's or product's cross-sellings are made from: its associations."""
+    return {
+        "associations": item.get("associations") or {},
+        "quantified_associations": item.get("quantified_associations") or {},
+    }
 
 
 def _media_plan(file: Mapping[str, Any]) -> dict[str, Any]:
