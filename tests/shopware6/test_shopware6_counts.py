@@ -6,7 +6,7 @@ and failed; the plan's old → new values from the payload last written."""
 from __future__ import annotations
 
 from pimflow import config
-from pimflow.results import OUTCOMES, StageResult
+from pimflow.results import OUTCOMES, StageResult, plan_cap
 from pimflow.shopware6.hook import Shopware6Hook
 from pimflow.shopware6.mapping import shopware_id
 from pimflow.shopware6.writer import Row, SyncWriter
@@ -97,6 +97,22 @@ def test_the_plan_shows_old_and_new_values_and_the_store_keeps_the_payload(shop,
         }
     ]
     assert store.payloads("t", "product", [rows[1].key])[rows[1].key]["name"] == "Renamed thing"
+    store.close()
+
+
+def test_past_the_plans_cap_the_writer_reads_no_old_payloads(shop, tmp_path, monkeypatch):
+    client = ShopwareReader(shop.url)
+    store = StateStore(tmp_path / "state.sqlite")
+    _write(store, _products(client, 8))
+    read = []
+    payloads = store.payloads
+    monkeypatch.setattr(store, "payloads", lambda *a: read.append(a[2]) or payloads(*a))
+    with plan_cap(3):  # a real run's sample, small: the first batch of 4 fills it
+        result = _write(store, _products(client, 8, name="Renamed"))
+    assert result.counts["product"]["updated"] == 8
+    assert [len(keys) for keys in read] == [4]  # the second batch's entries are only counted
+    assert len(result.planned) == 3 and result.planned_total == 8
+    assert result.planned[0]["changes"][0]["old"] == "Thing 0"
     store.close()
 
 

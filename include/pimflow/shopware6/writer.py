@@ -108,9 +108,12 @@ class SyncWriter:
             changed.append((row, digest))
         if not changed:
             return
-        # What the plan compares with: the payloads last written (only the changed rows').
-        old = self.store.payloads(
-            self.target, entity, [r.key for r, _ in changed if r.key in known]
+        # What the plan compares with: the payloads last written (only the changed rows',
+        # and only while the plan keeps entries: past its cap an entry is only counted).
+        old = (
+            self.store.payloads(self.target, entity, [r.key for r, _ in changed if r.key in known])
+            if self.outcome.wants_plan()
+            else {}
         )
         # Rows the store does not know may still be in the shop (the store was lost, or
         # another tool wrote them): asked in one read, so "created" means new to the shop.
