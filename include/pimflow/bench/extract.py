@@ -61,9 +61,19 @@ def start_sandbox(
     )
     while not ready.exists():
         if process.poll() is not None:
-            raise SystemExit(f"sandbox failed; see {workdir / 'sandbox.log'}")
+            raise SystemExit(f"sandbox {name} failed; see {workdir / f'sandbox-{name}.log'}")
         time.sleep(0.2)
     return process, json.loads(ready.read_text())[name], time.perf_counter() - started
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a sandbox this program started (killed if it does not stop within 30 s)."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def run_stage(env: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
@@ -209,8 +219,7 @@ def bench_size(products: int, partitions: int) -> dict[str, Any]:
             "statuses": served["statuses"],
         }
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -274,12 +283,12 @@ def main(sizes: list[int], partitions: int, out: Path) -> int:
         print(render(result), flush=True)
         results.append(result)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine": _machine(), "results": results}, indent=2))
+    out.write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
     print(f"figures written to {out}")
     return 0
 
 
-def _machine() -> dict[str, Any]:
+def machine() -> dict[str, Any]:
     import platform
 
     return {
