@@ -31,6 +31,8 @@ RUN_FIELDS = {
     "biggest_tasks",
     "before_first_task_seconds",
     "after_last_task_seconds",
+    "task_seconds",
+    "between_tasks_seconds",
     "peak_rss",
 }
 
@@ -73,6 +75,7 @@ def test_a_tiny_run_writes_every_figure(tmp_path: Path) -> None:
     assert unchanged["items_written"] == 0
     assert unchanged["media"]["bytes_downloaded"] == 0
     assert unchanged["media"]["download_calls"] == 0
+    assert result["rerun_wrote_nothing"] is True
 
 
 def test_a_size_that_fails_is_reported_and_the_others_go_on(tmp_path: Path) -> None:

@@ -108,10 +108,27 @@ def test_the_biggest_tasks_sum_a_mapped_tasks_instances_and_share_the_wall(
 
     start = datetime.fromisoformat(started).timestamp()
     end = datetime.fromisoformat(tasks[3]["end"]).timestamp()
+    # Tasks from :01 to :13, running all along but for :03 → :03.5 (one at a time here).
     assert outside_tasks(tasks, start - 5, end + 7.25) == {
         "before_first_task_seconds": 5.0,
         "after_last_task_seconds": 7.25,
+        "task_seconds": 11.5,
+        "between_tasks_seconds": 0.5,
     }
+    overlapping = [
+        {"start": "2026-12-01T10:00:00+00:00", "end": "2026-12-01T10:00:10+00:00"},
+        {"start": "2026-12-01T10:00:02+00:00", "end": "2026-12-01T10:00:04+00:00"},
+        {"start": "2026-12-01T10:00:12+00:00", "end": "2026-12-01T10:00:13+00:00"},
+        {"start": None, "end": None},
+    ]
+    at = datetime.fromisoformat("2026-12-01T10:00:00+00:00").timestamp()
+    assert outside_tasks(overlapping, at - 1, at + 13) == {
+        "before_first_task_seconds": 1.0,
+        "after_last_task_seconds": 0.0,
+        "task_seconds": 11.0,
+        "between_tasks_seconds": 2.0,
+    }
+    assert outside_tasks([], 0, 1)["task_seconds"] is None
 
 
 def test_shop_writes_by_the_targets_own_rule() -> None:
@@ -165,3 +182,18 @@ def test_peak_rss_is_the_largest_process_of_the_tree_not_a_sum(tmp_path: Path) -
     assert peak["mb"] >= peak["wait4_mb"]
     failing = run_command([sys.executable, "-c", "raise SystemExit(3)"], {}, tmp_path / "log")
     assert failing["exit_code"] == 3
+
+
+def test_a_rerun_wrote_nothing_only_if_every_write_and_download_is_0() -> None:
+    from pimflow.bench.e2e import rerun_wrote_nothing
+
+    clean = {
+        "shop_writes": {"calls": 0, "by_route": {}},
+        "items_written": 0,
+        "media": {"bytes_downloaded": 0, "files_downloaded": 0, "download_calls": 0},
+    }
+    assert rerun_wrote_nothing(clean)
+    assert not rerun_wrote_nothing({**clean, "shop_writes": {"calls": 1, "by_route": {}}})
+    assert not rerun_wrote_nothing({**clean, "items_written": 2})
+    assert not rerun_wrote_nothing({**clean, "media": {**clean["media"], "download_calls": 1}})
+    assert not rerun_wrote_nothing({**clean, "media": {**clean["media"], "bytes_downloaded": None}})
