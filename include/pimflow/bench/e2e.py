@@ -45,6 +45,13 @@ from pimflow.sandboxes import SANDBOX_CONNECTIONS
 
 AKENEO = "akeneo"
 FULL = {"mode": "full"}
+LOCAL_STATE_VARIABLES = (
+    "PIMFLOW_STAGING_URL",
+    "PIMFLOW_STAGING_CONN_ID",
+    "PIMFLOW_STATE_DB",
+    "PIMFLOW_STATE_CONN_ID",
+    "PIMFLOW_MEDIA_BASE_URL",
+)
 
 
 # -- the floor -------------------------------------------------------------------------------
@@ -446,8 +453,9 @@ def one_run(setup: Setup, label: str, latency_ms: float, concurrency: dict[str, 
 
 def run_env(workdir: Path, target: Any, urls: dict[str, str], shop_sandbox: str) -> dict:
     env = dict(os.environ)
-    # The bench's runs stage locally under their own homes, whatever this shell points at.
-    for key in ("PIMFLOW_STAGING_URL", "PIMFLOW_STAGING_CONN_ID"):
+    # The runs stage, keep their state and serve their media under their own fresh homes,
+    # whatever this shell points at (the targets file and mappings stay the user's).
+    for key in LOCAL_STATE_VARIABLES:
         env.pop(key, None)
     env["AIRFLOW_HOME"] = str(workdir / "airflow")
     env["PIMFLOW_HOME"] = str(workdir / "home")
