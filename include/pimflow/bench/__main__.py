@@ -1,7 +1,10 @@
-"""python -m pimflow.bench extract|<target type> [--products N ...] (see each program's --help)
+"""python -m pimflow.bench extract|e2e|<target type> [--products N ...] (see each --help)
 
-`extract` is the Akeneo extraction's bench; every registered target may add its own upload
-bench under its type name (`ShopTarget.bench`).
+`extract` is the Akeneo extraction's bench (with a plain akeneo-api-client reader as its
+peer: `make bench` installs the dev requirements for it); `e2e` runs a target's real DAG
+through `python -m pimflow.run sync`, full then unchanged, against the floor the APIs'
+latency sets; every registered target may add its own upload bench under its type name
+(`ShopTarget.bench`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,25 @@ def main(argv: list[str] | None = None) -> int:
     extract = sub.add_parser("extract", help="Akeneo extraction: calls, time, memory, media")
     extract.add_argument("--products", type=int, nargs="+", default=[10_000, 100_000])
     extract.add_argument("--partitions", type=int, default=4)
+    e2e = sub.add_parser(
+        "e2e",
+        help="the real DAG through `python -m pimflow.run sync`: full, then unchanged",
+        description="Per size: the sandbox Akeneo on a generated catalog and the target's "
+        "sandbox shop, empty, each with --latency-ms per call, in their own processes; a "
+        "full `python -m pimflow.run sync`, then the same command unchanged. Prints and "
+        "writes to .bench/e2e.json: wall time, calls and the floor per API, each task's "
+        "time, peak RSS, and the rerun's writes and media bytes (both must be 0).",
+        epilog="The issue's measurement (one size after the other; 100,000 products take "
+        "far longer than 10,000): python -m pimflow.bench e2e --products 10000 100000 --latency-ms 20",
+    )
+    e2e.add_argument("--products", type=int, nargs="+", default=[10_000])
+    e2e.add_argument("--latency-ms", type=float, default=20.0, help="every sandbox's per call")
+    e2e.add_argument(
+        "--target", default=None, help="a target's name in the targets file (default: the first)"
+    )
+    e2e.add_argument(
+        "--keep", action="store_true", help="keep each size's temporary folder, and say where"
+    )
     runners = {}
     for name, shop in target_types().items():
         bench_parser = sub.add_parser(name, help=f"{shop.title} upload")
@@ -32,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
         from pimflow.bench.extract import main as run
 
         return run(args.products, args.partitions, args.output / "extract.json")
+    if args.bench == "e2e":
+        from pimflow.bench.e2e import main as run_e2e
+
+        return run_e2e(
+            args.products, args.latency_ms, args.target, args.output / "e2e.json", args.keep
+        )
     if args.bench in runners:
         return runners[args.bench](args)
     parser.error(f"target type {args.bench!r} has no benchmark")

@@ -7,6 +7,12 @@ concurrent calls per token), runs every extraction stage in its own process (as 
 tasks), counts the calls the sandbox served, and compares them with the minimum the API
 allows: one call per page of 100 of every list read, plus one per item endpoint. Then
 runs the media stage a second time, which must download 0 bytes.
+
+In the same run, the products and product models stages are timed against a plain reader
+of the same items on the PyPI client `akeneo-api-client` (bench/peer.py: pages of 100,
+search_after, the same scope and locales), one process at a time, and the ratio
+pimflow / peer printed per stage. The client is a dev requirement: `make bench` installs
+the dev requirements (`make install-dev`) first.
 """
 
 from __future__ import annotations
@@ -61,22 +67,37 @@ def start_sandbox(
     )
     while not ready.exists():
         if process.poll() is not None:
-            raise SystemExit(f"sandbox failed; see {workdir / 'sandbox.log'}")
+            raise SystemExit(f"sandbox {name} failed; see {workdir / f'sandbox-{name}.log'}")
         time.sleep(0.2)
     return process, json.loads(ready.read_text())[name], time.perf_counter() - started
 
 
-def run_stage(env: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
+def stop(process: subprocess.Popen) -> None:
+    """Stop a sandbox this program started (killed if it does not stop within 30 s)."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def run_program(module: str, env: dict[str, str], spec: dict[str, Any], what: str) -> dict:
+    """`python -m <module> '<spec as JSON>'` in its own process; its last line, as JSON."""
     output = subprocess.run(
-        [sys.executable, "-m", "pimflow.bench.stage", json.dumps(spec)],
+        [sys.executable, "-m", module, json.dumps(spec)],
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
     if output.returncode != 0:
-        raise SystemExit(f"stage {spec['stage']} failed:\n{output.stderr[-3000:]}")
+        raise SystemExit(f"{what} failed:\n{output.stderr[-3000:]}")
     return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def run_stage(env: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
+    return run_program("pimflow.bench.stage", env, spec, f"stage {spec['stage']}")
 
 
 def minimum_calls(
@@ -151,6 +172,7 @@ def bench_size(products: int, partitions: int) -> dict[str, Any]:
             stages.append(run_stage(env, {"stage": stage, "run_id": run_id}))
         wall = time.perf_counter() - wall
         served = requests.get(f"{url}/_sandbox/stats", timeout=10).json()
+        peer = compare_with_peer(env, run_id, plan, structure["result"])
 
         requests.delete(f"{url}/_sandbox/stats", timeout=10)
         second_media = run_stage(env, {"stage": "media", "run_id": run_id})
@@ -207,11 +229,40 @@ def bench_size(products: int, partitions: int) -> dict[str, Any]:
                 "calls": requests.get(f"{url}/_sandbox/stats", timeout=10).json()["total"],
             },
             "statuses": served["statuses"],
+            "peer": peer,
         }
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def compare_with_peer(
+    env: dict[str, str], run_id: str, plan: list[dict[str, Any]], structure: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """pimflow's product and model stages against a plain akeneo-api-client reader of the
+    same items (bench/peer.py), per entity. Both one process at a time on an otherwise
+    idle sandbox: pimflow's partitions in series (its seconds summed), then the peer's one
+    read; the 4-at-once pass above shares 2 cores, which would weigh on pimflow alone."""
+    compared = {}
+    for entity in ("product_models", "products"):
+        stages = [
+            run_stage(env, {"stage": entity, "run_id": run_id, "partition": partition})
+            for partition in plan
+        ]
+        pimflow_seconds = sum(s["seconds"] for s in stages)
+        spec = {"entity": entity, "channel": structure["channel"], "locales": structure["locales"]}
+        peer = run_program("pimflow.bench.peer", env, spec, "the peer reader")
+        compared[entity] = {
+            "pimflow_items": sum(s["result"].get(entity, 0) for s in stages),
+            "pimflow_seconds": round(pimflow_seconds, 2),
+            "pimflow_peak_rss_mb": round(max(s["peak_rss_mb"] for s in stages), 1),
+            "peer_items": peer["items"],
+            "peer_pages": peer["pages"],
+            "peer_seconds": round(peer["seconds"], 2),
+            "peer_peak_rss_mb": round(peer["peak_rss_mb"], 1),
+            "ratio": round(pimflow_seconds / peer["seconds"], 2) if peer["seconds"] else None,
+        }
+    return compared
 
 
 def _route_calls(by_route: Counter[str], fragment: str, exclude: str | None = None) -> int:
@@ -263,6 +314,12 @@ def render(result: dict[str, Any]) -> str:
             f"{result['media_second_pass']['downloaded']} files / "
             f"{result['media_second_pass']['bytes_downloaded']} bytes "
             f"({result['media_second_pass']['calls']} calls)",
+            *(
+                f"   {entity} vs a plain akeneo-api-client reader: pimflow "
+                f"{peer['pimflow_items']:,} in {peer['pimflow_seconds']} s, peer "
+                f"{peer['peer_items']:,} in {peer['peer_seconds']} s → {peer['ratio']}×"
+                for entity, peer in result["peer"].items()
+            ),
         ]
     )
 
@@ -274,12 +331,12 @@ def main(sizes: list[int], partitions: int, out: Path) -> int:
         print(render(result), flush=True)
         results.append(result)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine": _machine(), "results": results}, indent=2))
+    out.write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
     print(f"figures written to {out}")
     return 0
 
 
-def _machine() -> dict[str, Any]:
+def machine() -> dict[str, Any]:
     import platform
 
     return {

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pimflow.bench.extract import stop
 from pimflow.sandboxes import SANDBOX_CONNECTIONS
 
 BIN = Path(sys.executable).parent
@@ -158,15 +159,6 @@ def _start(args: list[str], workdir: Path, name: str) -> tuple[subprocess.Popen,
     return process, json.loads(ready.read_text())[args[0]]
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def route_pattern(route: str) -> str:
     """`PUT /api/products/12` → `PUT /api/products/{id}` (and a group's code → {ref})."""
     route = re.sub(r"/\d+(?=/|$)", "/{id}", route)
@@ -220,9 +212,9 @@ def bench(products: int, latency_ms: float, concurrencies: list[int]) -> dict[st
                 runs.append({"concurrency": effective, "first_run": first, "second_run": second})
                 print(render(products, latency_ms, runs[-1]), flush=True)
             finally:
-                _stop(shop)
+                stop(shop)
     finally:
-        _stop(akeneo)
+        stop(akeneo)
         shutil.rmtree(workdir, ignore_errors=True)
     return {
         "products": products,
