@@ -52,9 +52,14 @@ def test_a_tiny_run_writes_every_figure(tmp_path: Path) -> None:
     (result,) = json.loads(out.read_text())["results"]
     assert result["products"] == 30 and result["target_type"] == "shopware6"
     assert result["concurrency"] == {"akeneo": 4, "shopware6": 2}
-    assert result["unchanged_over_full"] > 0
-    full, unchanged = result["full"], result["unchanged"]
-    for run in (full, unchanged):
+    assert result["unchanged_over_full"] > 0 and result["unchanged_delta_over_full"] > 0
+    full, unchanged, delta = result["full"], result["unchanged"], result["unchanged_delta"]
+    assert (full["params"], unchanged["params"], delta["params"]) == (
+        {"mode": "full"},
+        {"mode": "full"},
+        {},
+    )
+    for run in (full, unchanged, delta):
         assert set(run) >= RUN_FIELDS, RUN_FIELDS - set(run)
         assert run["exit_code"] == 0
         assert run["calls"]["akeneo"] > 0 and run["calls"]["shopware6"] > 0
@@ -71,10 +76,13 @@ def test_a_tiny_run_writes_every_figure(tmp_path: Path) -> None:
         assert run["before_first_task_seconds"] > 0 and run["after_last_task_seconds"] > 0
         assert run["peak_rss"]["mb"] > 50  # an Airflow process, at least
     assert full["shop_writes"]["calls"] > 0 and full["media"]["bytes_downloaded"] > 0
-    assert unchanged["shop_writes"] == {"calls": 0, "by_route": {}}
-    assert unchanged["items_written"] == 0
-    assert unchanged["media"]["bytes_downloaded"] == 0
-    assert unchanged["media"]["download_calls"] == 0
+    for rerun in (unchanged, delta):
+        assert rerun["shop_writes"] == {"calls": 0, "by_route": {}}
+        assert rerun["items_written"] == 0
+        assert rerun["media"]["bytes_downloaded"] == 0
+        assert rerun["media"]["download_calls"] == 0
+    # The delta reads what changed since the full rerun: no product page beyond the first.
+    assert delta["calls"]["akeneo"] < unchanged["calls"]["akeneo"]
     assert result["rerun_wrote_nothing"] is True
 
 

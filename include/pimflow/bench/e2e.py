@@ -8,15 +8,18 @@ that size and the target's sandbox shop empty, both with the given latency per c
 in its own process on a free port of 127.0.0.1, with a fresh temporary AIRFLOW_HOME and
 PIMFLOW_HOME. Runs the target's DAG through `python -m pimflow.run sync --params
 '{"mode": "full"}'` (as a subprocess, through its command line only), then the same
-command again on the same state (the unchanged rerun), and stops everything.
+command again on the same state (the unchanged rerun, which reads the whole catalog again
+and must find nothing to write), then with no params (mode delta, what a scheduled or
+triggered run of an unchanged catalog does: it reads what changed since the last run, so
+nothing), and stops everything.
 
 Per run it measures the wall time of the whole command; the calls each sandbox served
 (its `/_sandbox/stats`, reset before each run); the floor each API's latency sets,
 calls × latency / the calls pimflow keeps in flight to it (read from pimflow's hooks and
 pool, not assumed), summed (serial floor) and overlapped (max); each task's time from
 the run's Airflow metadata DB (task_instance); and the peak RSS of the largest process of
-the run (see `peak_rss`). The unchanged rerun must write nothing to the shop and download
-0 media bytes. Printed, and written to `.bench/e2e.json`; a size that fails is reported
+the run (see `peak_rss`). Both reruns must write nothing to the shop and download 0 media
+bytes. Printed, and written to `.bench/e2e.json`; a size that fails is reported
 and the others go on.
 """
 
@@ -45,6 +48,8 @@ from pimflow.sandboxes import SANDBOX_CONNECTIONS
 
 AKENEO = "akeneo"
 FULL = {"mode": "full"}
+DELTA: dict[str, Any] = {}  # the default mode: delta
+RERUNS = (("unchanged", FULL), ("unchanged_delta", DELTA))  # (label, params)
 LOCAL_STATE_VARIABLES = (
     "PIMFLOW_STAGING_URL",
     "PIMFLOW_STAGING_CONN_ID",
@@ -402,7 +407,13 @@ def rerun_wrote_nothing(run: dict[str, Any]) -> bool:
     )
 
 
-def one_run(setup: Setup, label: str, latency_ms: float, concurrency: dict[str, int]) -> dict:
+def one_run(
+    setup: Setup,
+    label: str,
+    latency_ms: float,
+    concurrency: dict[str, int],
+    params: dict[str, Any] = FULL,
+) -> dict:
     """`python -m pimflow.run sync` once, with every figure of this run."""
     for api in setup.apis:
         reset(setup.urls[api])
@@ -414,7 +425,7 @@ def one_run(setup: Setup, label: str, latency_ms: float, concurrency: dict[str, 
         "--target",
         setup.target.name,
         "--params",
-        json.dumps(FULL),
+        json.dumps(params),
     ]
     log = setup.workdir / f"run-{label}.log"
     measured = run_command(command, setup.env, log)
@@ -429,6 +440,7 @@ def one_run(setup: Setup, label: str, latency_ms: float, concurrency: dict[str, 
     wall = measured["wall_seconds"]
     result = {
         "label": label,
+        "params": params,
         "exit_code": measured["exit_code"],
         "status": report.get("status") if report else None,
         "wall_seconds": wall,
@@ -496,7 +508,10 @@ def bench_size(
             raise RuntimeError(
                 f"the full run exited {full['exit_code']}:\n{full.get('output_tail', '')}"
             )
-        unchanged = one_run(setup, "unchanged", latency_ms, concurrency)
+        reruns = {
+            label: one_run(setup, label, latency_ms, concurrency, params)
+            for label, params in RERUNS
+        }
         return {
             "products": products,
             "latency_ms": latency_ms,
@@ -506,9 +521,12 @@ def bench_size(
             "concurrency": concurrency,
             "concurrency_from": sources,
             "full": full,
-            "unchanged": unchanged,
-            "unchanged_over_full": round(unchanged["wall_seconds"] / full["wall_seconds"], 3),
-            "rerun_wrote_nothing": rerun_wrote_nothing(unchanged),
+            **reruns,
+            **{
+                f"{label}_over_full": round(run["wall_seconds"] / full["wall_seconds"], 3)
+                for label, run in reruns.items()
+            },
+            "rerun_wrote_nothing": all(rerun_wrote_nothing(run) for run in reruns.values()),
         }
     finally:
         for process in processes:
@@ -531,7 +549,7 @@ def render(result: dict[str, Any]) -> str:
         + ", ".join(f"{api} {n}" for api, n in result["concurrency"].items())
         + f"; catalog generated in {result['catalog_generation_seconds']} s)"
     ]
-    for label in ("full", "unchanged"):
+    for label in ("full", *(label for label, _ in RERUNS)):
         run = result[label]
         floor = run["floor"]
         lines.append(
@@ -557,14 +575,16 @@ def render(result: dict[str, Any]) -> str:
                 for t in run["biggest_tasks"]
             )
         )
-    rerun = result["unchanged"]
-    lines.append(
-        f"   unchanged rerun: {result['unchanged_over_full']:.3f} × the full run's wall; shop "
-        f"writes {rerun['shop_writes']['calls']} calls / {rerun['items_written']} items, "
-        f"media downloaded {rerun['media']['bytes_downloaded']} bytes in "
-        f"{rerun['media']['download_calls']} calls: "
-        + ("all 0, as they must be" if result["rerun_wrote_nothing"] else "NOT 0: they must be")
-    )
+    for label, params in RERUNS:
+        rerun = result[label]
+        lines.append(
+            f"   {label} rerun ({json.dumps(params)}): {result[f'{label}_over_full']:.3f} × the "
+            f"full run's wall; shop writes {rerun['shop_writes']['calls']} calls / "
+            f"{rerun['items_written']} items, media downloaded "
+            f"{rerun['media']['bytes_downloaded']} bytes in {rerun['media']['download_calls']} "
+            "calls: "
+            + ("all 0, as they must be" if rerun_wrote_nothing(rerun) else "NOT 0: they must be")
+        )
     return "\n".join(lines)
 
 
