@@ -33,7 +33,7 @@ DagRunner = Callable[..., tuple[int, dict[str, Any] | None]]
 
 @pytest.fixture(scope="module")
 def run_dag(sandboxes, tmp_path_factory) -> DagRunner:
-    """Run a DAG once with `airflow dags test`; return (exit code, its report)."""
+    """Run a DAG once as `make sync` does (`dag.test()`); return (exit code, its report)."""
     home = tmp_path_factory.mktemp("pimflow-home")
     env = run.airflow_env(home)
     for name, server in sandboxes.items():
