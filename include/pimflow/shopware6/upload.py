@@ -70,6 +70,8 @@ MEDIA_SAVE_BATCH = 500
 SYSTEM_LANGUAGE = "2fbb5fe2e29a4d70aa5854ce7ce3e20b"  # Shopware's Defaults::LANGUAGE_SYSTEM
 MODEL_INDEX = ("akeneo", "product_model")  # state-store id map: model code → parent|variant
 IDENTIFIER_INDEX = ("akeneo", "product_identifier")  # identifier → uuid
+# What the products stage keeps of every product model: where it sits in the tree.
+MODEL_TREE_COLUMNS = ("code", "parent", "family_variant")
 # Per shop: products whose associations name products not in the shop yet (a delta read
 # one of them before the other) → their associations, retried by every later run.
 PENDING_CROSS_SELLINGS = "pending_cross_selling"
@@ -397,7 +399,11 @@ class Shopware6Upload:
     # -- products ----------------------------------------------------------------------------
     def products(self) -> dict[str, Any]:
         mapper = ProductMapper(self.catalog, self.shop, self.mapping)
-        models = {row["code"]: row for row in read_rows(self.folder, PRODUCT_MODELS)}
+        # Every model's place in the tree only: the root models' whole rows are read again
+        # when their parents are mapped, so no model's values are held for the stage.
+        models = {
+            row["code"]: row for row in read_rows(self.folder, PRODUCT_MODELS, MODEL_TREE_COLUMNS)
+        }
         self._remember_models(models)
         index = self.store.remote_ids(*MODEL_INDEX)
 
@@ -444,8 +450,10 @@ class Shopware6Upload:
         roots = [code for code, model in models.items() if not model.get("parent")]
         # A model whose variants this (delta) run did not read keeps the options it had.
         before = self.store.relations(self.target, "product", [_model_key(c) for c in roots])
-        for code in roots:
-            model = models[code]
+        for model in read_rows(self.folder, PRODUCT_MODELS):
+            if model.get("parent"):
+                continue
+            code = model["code"]
             self.seen_products.add(_model_key(code))
             model_options = options.get(code) or set(
                 (before.get(_model_key(code)) or {}).get("configurator") or []
