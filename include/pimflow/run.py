@@ -135,6 +135,10 @@ def airflow_env(pimflow_home: Path, connections: dict[str, str] | None = None) -
     env.setdefault("AIRFLOW__CORE__PARALLELISM", "4")  # two cores here
     env.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
     env.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
+    # glibc gives each thread that allocates an arena of its own (up to 8 per core), and
+    # each keeps what it freed: the media stages' download and upload threads made the
+    # run's one process hold several. Two arenas serve threads that mostly wait on I/O.
+    env.setdefault("MALLOC_ARENA_MAX", "2")
     env["PIMFLOW_HOME"] = str(pimflow_home)
     staging = env.get("PIMFLOW_STAGING_URL") or (pimflow_home / "staging").as_uri()
     for key, value in xcom_settings(staging, env.get("PIMFLOW_STAGING_CONN_ID")).items():

@@ -167,3 +167,10 @@ def test_the_exit_code_follows_the_run_and_its_report(
 def test_parse_params_reads_an_object():
     assert run.parse_params("") == {} == run.parse_params("  ")
     assert run.parse_params(json.dumps({"mode": "full"})) == {"mode": "full"}
+
+
+def test_the_run_process_gets_two_malloc_arenas_unless_the_user_set_them(monkeypatch, tmp_path):
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert run.airflow_env(tmp_path)["MALLOC_ARENA_MAX"] == "2"
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "8")
+    assert run.airflow_env(tmp_path)["MALLOC_ARENA_MAX"] == "8"
