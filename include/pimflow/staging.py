@@ -365,8 +365,8 @@ def read_rows(
     for chunk in sorted(directory.iterdir(), key=lambda p: p.name):
         if not chunk.name.endswith(".parquet"):
             continue
-        with chunk.open("rb") as handle:
-            table = pq.read_table(handle, columns=names)
+        with chunk.open("rb") as handle:  # ParquetFile: read_table loads pyarrow.dataset
+            table = pq.ParquetFile(handle).read(columns=names)
         if not names:  # no columns, still one (empty) row per staged row
             yield from ({} for _ in range(table.num_rows))
             continue

@@ -11,7 +11,7 @@ from tests.akeneo.conftest import akeneo, stage_everything  # noqa: F401 - the f
 def test_the_peer_sends_pimflows_query_without_the_partitions_families() -> None:
     source = SourceFilter("ecommerce", ["en_US", "de_DE"])
     for entity, for_products in (("products", True), ("product_models", False)):
-        (pimflow,) = list(partition_queries("/x", source, ["shoes"], for_products))
+        (pimflow,) = list(partition_queries("/x", source, [{"families": ["shoes"]}], for_products))
         expected = {k: v for k, v in pimflow.items() if k not in ("search", "limit")}
         expected.pop("pagination_type")  # the client sets it, and the limit
         assert peer_query(entity, "ecommerce", ["en_US", "de_DE"]) == expected
