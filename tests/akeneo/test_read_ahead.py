@@ -12,6 +12,7 @@ import pytest
 
 from pimflow.hooks.akeneo import AkeneoHook
 from pimflow.hooks.base import ApiError
+from pimflow.sandboxes import akeneo_sandbox_connection
 from pimflow_sandbox.server import HttpError, Request, Response, SandboxApp, SandboxServer
 
 PAGES = 6
@@ -63,18 +64,8 @@ class CountingList(SandboxApp):
 def counting(monkeypatch):
     app = CountingList()
     with SandboxServer(app) as server:
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_AKENEO_AHEAD",
-            json.dumps(
-                {
-                    "conn_type": "akeneo",
-                    "host": server.url,
-                    "login": "admin",
-                    "password": "admin",
-                    "extra": {"client_id": "pimflow", "client_secret": "secret", "max_retries": 0},
-                }
-            ),
-        )
+        connection = akeneo_sandbox_connection(server.url)
+        monkeypatch.setenv("AIRFLOW_CONN_AKENEO_AHEAD", json.dumps(connection))
         hook = AkeneoHook("akeneo_ahead")
         yield app, hook
         hook.close()
