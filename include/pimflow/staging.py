@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import array
 import gc
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -113,18 +114,31 @@ def _validity(values: Sequence[Any]):  # noqa: ANN202
 
 
 def _plain_strings(values: Sequence[Any], also_bytes: bool = False):  # noqa: ANN202
-    """A string array of str (and, for JSON text, bytes) and None; None if another type."""
+    """A string array of str (and, for JSON text, bytes) and None; None if another type.
+
+    Built from one joined buffer of UTF-8 and its offsets: no call per value into pyarrow."""
     import pyarrow as pa
 
-    allowed = (str, bytes) if also_bytes else str
-    if not all(value is None or isinstance(value, allowed) for value in values):
-        return None
-    builder = pa.lib.StringBuilder()
+    encoded: list[bytes] = []
     try:
-        builder.append_values(values)
+        for value in values:
+            if value is None:
+                encoded.append(b"")
+            elif type(value) is str:
+                encoded.append(value.encode())
+            elif also_bytes and type(value) is bytes:
+                encoded.append(value)
+            else:
+                return None
     except UnicodeEncodeError:  # a lone surrogate: pyarrow.array says what it says of it
         return None
-    return builder.finish()
+    offsets = array.array("i", [0])
+    ends = list(itertools.accumulate(map(len, encoded)))
+    if ends and ends[-1] >= 2**31:  # beyond 32-bit offsets: pyarrow.array's own way
+        return None
+    offsets.extend(ends)
+    buffers = [_validity(values), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    return pa.Array.from_buffers(pa.string(), len(values), buffers)
 
 
 def _plain_array(kind: str, values: Sequence[Any]):  # noqa: ANN202 - pa.Array or None
