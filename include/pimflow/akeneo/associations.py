@@ -25,6 +25,10 @@ from pimflow.akeneo.structure import load_channel
 from pimflow.hooks.akeneo import AkeneoHook
 from pimflow.staging import ChunkWriter, read_rows
 
+LINK_COLUMNS = ("associations", "quantified_associations")
+PRODUCT_LINK_COLUMNS = ("uuid", "identifier", *LINK_COLUMNS)
+MODEL_LINK_COLUMNS = ("code", *LINK_COLUMNS)
+
 
 def _links(item: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """(kind, code) of every product and model that `item` associates: kind "uuid",
@@ -50,12 +54,13 @@ def unread_associated(folder: ObjectStoragePath) -> dict[str, set[str]]:
     """What the staged products and models associate that this run did not read."""
     read: dict[str, set[str]] = {"uuid": set(), "identifier": set(), "model": set()}
     wanted: dict[str, set[str]] = {"uuid": set(), "identifier": set(), "model": set()}
-    for item in read_rows(folder, PRODUCTS):
+    # Only the codes and the links: the values are most of a staged row's decoding.
+    for item in read_rows(folder, PRODUCTS, PRODUCT_LINK_COLUMNS):
         read["uuid"].add(item.get("uuid") or "")
         read["identifier"].add(item.get("identifier") or "")
         for kind, code in _links(item):
             wanted[kind].add(code)
-    for item in read_rows(folder, PRODUCT_MODELS):
+    for item in read_rows(folder, PRODUCT_MODELS, MODEL_LINK_COLUMNS):
         read["model"].add(item["code"])
         for kind, code in _links(item):
             wanted[kind].add(code)

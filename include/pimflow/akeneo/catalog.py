@@ -282,7 +282,8 @@ def extract_partition(
             else partition_queries(path, source, partition[entity], for_products)
         )
         for query in searches:
-            for page in hook.iter_pages(path, query):
+            # The next page comes while this one is parsed and staged: one call in flight.
+            for page in hook.iter_pages(path, query, read_ahead=True):
                 for item in page:
                     row = convert(item)
                     with_errors += _log_errors(

@@ -71,7 +71,7 @@ def _codes_by_kind(folder: ObjectStoragePath) -> dict[str, set[str]]:
             if row["type"] in MEDIA_TYPES
         }
         items = ASSETS if kind == "asset" else RECORDS
-        for row in read_rows(folder, items):
+        for row in read_rows(folder, items, (owner, "values")):
             for attribute, entries in (row["values"] or {}).items():
                 if (row[owner], attribute) in media_attributes:
                     codes[kind].update(entry["data"]["code"] for entry in entries)

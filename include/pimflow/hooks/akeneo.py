@@ -2,6 +2,11 @@
 
 Connection `akeneo_default` (type `akeneo`): host = the PIM's base URL, login / password =
 the API user, extras `client_id` and `client_secret` = the API connection's credentials.
+
+Answers are decoded with msgspec (the standard library's decoder was a third of a
+products task's time), into the same Python values `json` gives. A long read can fetch
+its next page while the caller works on the current one (`iter_pages(read_ahead=True)`):
+still one call in flight, so a task keeps to its one slot of the Akeneo pool.
 """
 
 from __future__ import annotations
@@ -10,8 +15,11 @@ import base64
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import msgspec
+import requests
 from airflow.sdk.exceptions import AirflowFailException
 
 from pimflow.hooks.base import ApiError, AuthenticationError, PimflowHttpHook
@@ -20,6 +28,18 @@ TOKEN_PATH = "/api/oauth/v1/token"
 API = "/api/rest/v1"
 PAGE_SIZE = 100  # Akeneo's maximum; fewer, fuller pages mean fewer calls
 RENEW_BEFORE_EXPIRY_S = 60  # renew a token this long before Akeneo would reject it
+
+_decoder = msgspec.json.Decoder()
+
+
+def decode_json(response: requests.Response) -> Any:
+    """An answer's JSON body, as `response.json()` would give it; msgspec decodes it in a
+    fraction of the time. What msgspec refuses (the standard library's NaN, a text
+    encoding other than UTF-8) is decoded by the standard library as before."""
+    try:
+        return _decoder.decode(response.content)
+    except msgspec.DecodeError:
+        return response.json()  # and its own error when the body is not JSON at all
 
 
 class CredentialsRefused(AuthenticationError):
@@ -137,25 +157,48 @@ class AkeneoHook(PimflowHttpHook):
 
     # -- reading -------------------------------------------------------------------------
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self.request("GET", _api_path(path), params=params).json()
+        return decode_json(self.request("GET", _api_path(path), params=params))
+
+    def _page(
+        self, url: str, params: dict[str, Any] | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a list: its items and the next page's link (None: the last)."""
+        payload = decode_json(self.request("GET", url, params=params))
+        items = payload.get("_embedded", {}).get("items", [])
+        return items, payload.get("_links", {}).get("next", {}).get("href")
 
     def iter_pages(
-        self, path: str, params: dict[str, Any] | None = None
+        self, path: str, params: dict[str, Any] | None = None, *, read_ahead: bool = False
     ) -> Iterator[list[dict[str, Any]]]:
         """Yield a list endpoint page by page, following `_links.next.href` to the end.
 
         The first call takes `params` (limit 100 unless set); later ones follow the link as
         Akeneo built it, whether it is absolute or relative.
+
+        `read_ahead`: the next page is fetched (by one helper thread) while the caller
+        works on the current one. Its link comes with the current page, so the order is
+        Akeneo's and there is never more than one call in flight. For a caller that reads
+        to the end: one that stops early has had one page more fetched than it used.
         """
         query = {"limit": PAGE_SIZE, **(params or {})}
-        next_url: str | None = _api_path(path)
-        first = True
-        while next_url:
-            response = self.request("GET", next_url, params=query if first else None)
-            payload = response.json()
-            first = False
-            yield payload.get("_embedded", {}).get("items", [])
-            next_url = payload.get("_links", {}).get("next", {}).get("href")
+        items, next_url = self._page(_api_path(path), query)
+        if not (read_ahead and next_url):
+            yield items
+            while next_url:
+                items, next_url = self._page(next_url, None)
+                yield items
+            return
+        # The first page came on the caller's thread: a one-page list costs no thread.
+        helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="akeneo-read-ahead")
+        try:
+            while True:
+                pending = helper.submit(self._page, next_url, None) if next_url else None
+                yield items
+                if pending is None:
+                    return
+                items, next_url = pending.result()
+        finally:  # a caller that stopped early: the call in flight ends before we return
+            helper.shutdown(wait=True, cancel_futures=True)
 
     def iter_items(
         self, path: str, params: dict[str, Any] | None = None
