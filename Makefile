@@ -63,8 +63,8 @@ test: install-dev
 ## make bench: the benchmark programs, figures printed and written under .bench/: the
 ## extraction (against a plain akeneo-api-client reader: a dev requirement, hence
 ## install-dev), each target's upload (CS-Cart's takes one size: the first), and the
-## end-to-end sync through `python -m pimflow.run sync`, full then unchanged, at 20 ms
-## per call. The e2e runs at 10,000 products only by default: 100,000 is two runs of
+## end-to-end sync through `python -m pimflow.run sync`, full, then unchanged (full
+## again, then delta), at 20 ms per call. The e2e runs at 10,000 products only by default: 100,000 is two runs of
 ## ~10x the 10,000 one's calls (its floor alone ~17 min a run at 20 ms), an hour or more
 ## with the catalog's generation; E2E_PRODUCTS="10000 100000" runs both, one after the other.
 BENCH_PRODUCTS ?= 10000 100000
