@@ -213,6 +213,8 @@ def pyarrow_without_pandas() -> bool:
     try:
         pa.lib._pandas_api.have_pandas  # noqa: B018 - the shim's probe, answered now
         pa.array([{"probe": [None]}])  # the C++ converter's own probe
+    except Exception:  # noqa: BLE001 - a private probe of pyarrow's: a saving, never a failure
+        return False
     finally:
         sys.meta_path.remove(finder)
     return True
@@ -314,7 +316,7 @@ def _exit_now(code: int) -> None:
 
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
+            thread.join(timeout=60)  # bounded: a stuck thread must not keep the run open
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
