@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from pimflow.shopware6.upload import in_order
+from pimflow.threads import in_order
 
 
 class CountingPool(ThreadPoolExecutor):

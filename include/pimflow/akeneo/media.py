@@ -35,6 +35,7 @@ from pimflow.akeneo.linked import MEDIA_TYPES, referenced_codes
 from pimflow.hooks.akeneo import AkeneoHook
 from pimflow.staging import ChunkWriter, read_rows, staging_root
 from pimflow.state import StateStore
+from pimflow.threads import in_order
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ DOWNLOAD_PATHS = {
 }
 CHUNK = 1 << 20
 MANIFEST_BATCH = 500
+DOWNLOADS_AHEAD = 4  # per thread: files submitted ahead (memory flat with the catalog)
 INCOMING = "incoming"  # the media root's folder of downloads not yet under their hash
 
 
@@ -201,7 +203,9 @@ def extract_media(hook: AkeneoHook, folder: ObjectStoragePath, store: StateStore
 
             downloaded: dict[str, dict[str, Any]] = {}
             with ThreadPoolExecutor(max_workers=hook.max_concurrency) as pool:
-                for code, info, error in pool.map(fetch, wanted):
+                for code, info, error in in_order(
+                    pool, fetch, wanted, DOWNLOADS_AHEAD * hook.max_concurrency
+                ):
                     if info is None:
                         log.warning("media %s %s: %s", kind, code, error)
                         summary["failed"].append({"kind": kind, "code": code, "reason": error})

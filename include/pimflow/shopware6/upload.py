@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from itertools import chain
 from pathlib import PurePosixPath
-from typing import Any, TypeVar
+from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 
@@ -62,10 +61,9 @@ from pimflow.shopware6.mapping import (
 from pimflow.shopware6.writer import Row, SyncWriter
 from pimflow.staging import read_rows
 from pimflow.state import StateStore
+from pimflow.threads import in_order
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-R = TypeVar("R")
 
 # Uploaded files are saved to the state store this many at a time (one commit per batch,
 # not per file).
@@ -632,26 +630,6 @@ class Shopware6Upload:
             [k for k in reported if k.split("|")[0] in read_now and k not in still_excluded],
         )
         return self.outcome.as_dict()
-
-
-def in_order(
-    pool: ThreadPoolExecutor, work: Callable[[T], R], items: Iterable[T], window: int
-) -> Iterator[R]:
-    """`pool.map(work, items)` with at most `window` items submitted and not yet taken:
-    pool.map submits every item at once, a Future each (~1.8 kB: 16 MB for 9,000 files),
-    so the queue grew with the catalog. Results come in the items' order; work not yet
-    started is cancelled if the caller stops early."""
-    pending: deque[Future[R]] = deque()
-    try:
-        for item in items:
-            pending.append(pool.submit(work, item))
-            if len(pending) >= window:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        for future in pending:
-            future.cancel()
 
 
 def _links(item: Mapping[str, Any]) -> dict[str, Any]:
