@@ -94,3 +94,23 @@ def test_a_size_that_fails_is_reported_and_the_others_go_on(tmp_path: Path) -> N
     results = json.loads(out.read_text())["results"]
     assert [r["products"] for r in results] == [3, 4]
     assert all("sandbox akeneo failed" in r["error"] for r in results)
+
+
+def test_the_same_runs_through_a_local_executor_deployment(tmp_path: Path) -> None:
+    before = _children()
+    out = tmp_path / "e2e-local.json"
+    assert e2e.main([30], 1.0, "shopware6", out, deployment="local") == 0
+    assert _children() <= before  # the deployment's components and the sandboxes stopped
+
+    (result,) = json.loads(out.read_text())["results"]
+    assert result["deployment"] == "local"
+    for label in ("full", "unchanged", "unchanged_delta"):
+        run = result[label]
+        assert set(run) >= RUN_FIELDS, RUN_FIELDS - set(run)
+        assert run["exit_code"] == 0 and run["status"] is not None  # this run's own report
+        tasks = {t["task_id"] for t in run["tasks"]}
+        assert {"akeneo.structure", "shopware6.products", "report"} <= tasks
+        # Tasks run in processes of the executor, not children of this program: sampled.
+        assert run["peak_rss"]["sampled_mb"] > 50 and run["peak_rss"]["wait4_mb"] is None
+    assert result["full"]["shop_writes"]["calls"] > 0
+    assert result["rerun_wrote_nothing"] is True

@@ -42,6 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     e2e.add_argument(
         "--keep", action="store_true", help="keep each size's temporary folder, and say where"
     )
+    e2e.add_argument(
+        "--deployment",
+        choices=("sync", "local"),
+        default="sync",
+        help="sync: each run as `make sync` runs it (one process, tasks in series); local: "
+        "triggered through the REST API of a LocalExecutor deployment started as `make up` "
+        "starts one (mapped tasks in parallel within their pools)",
+    )
     runners = {}
     for name, shop in target_types().items():
         bench_parser = sub.add_parser(name, help=f"{shop.title} upload")
@@ -57,8 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.bench == "e2e":
         from pimflow.bench.e2e import main as run_e2e
 
+        name = "e2e.json" if args.deployment == "sync" else f"e2e-{args.deployment}.json"
         return run_e2e(
-            args.products, args.latency_ms, args.target, args.output / "e2e.json", args.keep
+            args.products,
+            args.latency_ms,
+            args.target,
+            args.output / name,
+            args.keep,
+            args.deployment,
         )
     if args.bench in runners:
         return runners[args.bench](args)

@@ -2,6 +2,13 @@
 
     python -m pimflow.bench e2e --products 10000 --latency-ms 20
     python -m pimflow.bench e2e --products 10000 100000 --latency-ms 20 --target <name>
+    python -m pimflow.bench e2e --products 10000 --latency-ms 20 --deployment local
+
+`--deployment local` triggers the same runs through the REST API of a LocalExecutor
+deployment started as `make up` starts one (API server, scheduler, DAG processor on free
+ports of 127.0.0.1, the pools created, only this target's DAG, unscheduled), so mapped
+tasks run in parallel within their pools; each task is a process of the executor, so the
+peak RSS is sampled from /proc under the scheduler.
 
 For each size, one after the other: starts the sandbox Akeneo on a generated catalog of
 that size and the target's sandbox shop empty, both with the given latency per call, each
@@ -463,6 +470,131 @@ def one_run(
     return result
 
 
+# -- the same runs under a LocalExecutor deployment --------------------------------------------
+
+
+@dataclass
+class Deployment:
+    """A local Airflow (API server, scheduler with the LocalExecutor, DAG processor) on
+    free ports of 127.0.0.1, as `make up` starts one, with the target's DAG unpaused."""
+
+    home: Path
+    env: dict[str, str]
+    client: Any  # pimflow.local.ApiClient
+
+    @property
+    def scheduler_pid(self) -> int:
+        from pimflow.local import running
+
+        return running(self.home)["scheduler"]
+
+    def report(self, dag_id: str) -> dict[str, Any] | None:
+        path = Path(self.home, "pimflow", "staging", "reports", dag_id, "latest.json")
+        return json.loads(path.read_text()) if path.is_file() else None
+
+
+def start_deployment(setup: Setup) -> Deployment:
+    """The deployment, with only this target, unscheduled: unpausing a scheduled DAG would
+    start a scheduled run of its own that the measured run would queue behind."""
+    import yaml
+
+    from pimflow import local
+
+    home = setup.workdir / "deployment"
+    home.mkdir(parents=True, exist_ok=True)
+    entry = setup.target.model_dump(exclude_none=True)
+    entry.pop("reconcile_at", None)
+    entry["schedule"] = None
+    targets = home / "targets.yaml"
+    targets.write_text(yaml.safe_dump({"targets": [entry]}))
+    connections = {
+        key: value for key, value in setup.env.items() if key.startswith("AIRFLOW_CONN_")
+    }
+    env = local.stack_env(
+        home, local.free_port(), extra={**connections, "PIMFLOW_TARGETS": str(targets)}
+    )
+    deployment = Deployment(
+        home,
+        env,
+        local.ApiClient(
+            env["AIRFLOW__API__BASE_URL"], local.ADMIN_USER, local.write_password(home)
+        ),
+    )
+    log = local.run_dir(home) / "setup.log"
+    try:
+        local.airflow_cli(env, "db", "migrate", log=log)
+        local.create_pools(env, log)
+        local.start_airflow(home, env, ("api-server", "scheduler", "dag-processor"))
+        local.wait_for(deployment.client.healthy, "the API server", 180, home)
+        dag_id = setup.target.dag_id
+        local.wait_for(lambda: deployment.client.dag_ready(dag_id), f"the DAG {dag_id}", 180, home)
+        response = deployment.client.request("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
+        response.raise_for_status()
+    except BaseException:
+        local.stop_components(home)
+        raise
+    return deployment
+
+
+def deployed_run(
+    setup: Setup,
+    deployment: Deployment,
+    label: str,
+    latency_ms: float,
+    concurrency: dict[str, int],
+    params: dict[str, Any],
+) -> dict:
+    """One run triggered through the deployment's REST API, with the figures of one_run.
+    Its wall is from the trigger to the run's end as the scheduler recorded it; the peak
+    RSS is the largest process under the scheduler (the executor's workers and each
+    task's process), sampled from /proc: they are not this program's children."""
+    for api in setup.apis:
+        reset(setup.urls[api])
+    dag_id = setup.target.dag_id
+    started = time.time()
+    with TreeSampler(deployment.scheduler_pid) as sampler:
+        response = deployment.client.trigger(dag_id, params)
+        response.raise_for_status()
+        run_id = response.json()["dag_run_id"]
+        run = deployment.client.wait_run(dag_id, run_id, timeout=7200)
+    ended = _utc(run.get("end_date"))
+    wall_ended = ended.timestamp() if ended else time.time()
+    wall = round(wall_ended - started, 2)
+    stats = {api: served(setup.urls[api]) for api in setup.apis}
+    calls = {api: stats[api]["total"] for api in setup.apis}
+    floor = api_floor(calls, concurrency, latency_ms)
+    report = deployment.report(dag_id)
+    if report is not None and report.get("run_id") != run_id:
+        report = None
+    tasks = task_times(Path(deployment.home) / "airflow.db", dag_id, run_id)
+    largest = sampler.largest()
+    return {
+        "label": label,
+        "params": params,
+        "exit_code": 0 if run.get("state") == "success" else 1,
+        "status": report.get("status") if report else None,
+        "wall_seconds": wall,
+        "calls": calls,
+        "calls_by_route": {api: stats[api]["calls"] for api in setup.apis},
+        "peak_in_flight": {api: stats[api].get("peak_in_flight") for api in setup.apis},
+        "floor": floor,
+        "wall_over_serial_floor": floor_ratio(wall, floor["serial_seconds"]),
+        "wall_over_overlapped_floor": floor_ratio(wall, floor["overlapped_seconds"]),
+        "shop_writes": shop_writes(stats[setup.shop_sandbox]["calls"], setup.target.type),
+        "items_written": written_items(report),
+        "media": media_downloads(report, stats[AKENEO]["calls"]),
+        "tasks": tasks,
+        "biggest_tasks": biggest_tasks(tasks, wall),
+        **outside_tasks(tasks, started, wall_ended),
+        "peak_rss": {
+            "mb": round(largest[0], 1) if largest else None,
+            "wait4_mb": None,
+            "sampled_mb": round(largest[0], 1) if largest else None,
+            "sampled_process": largest[1] if largest else None,
+        },
+    }
+
+
 def run_env(workdir: Path, target: Any, urls: dict[str, str], shop_sandbox: str) -> dict:
     env = dict(os.environ)
     # The runs stage, keep their state and serve their media under their own fresh homes,
@@ -481,7 +613,11 @@ def run_env(workdir: Path, target: Any, urls: dict[str, str], shop_sandbox: str)
 
 
 def bench_size(
-    products: int, latency_ms: float, target_name: str | None, keep: bool = False
+    products: int,
+    latency_ms: float,
+    target_name: str | None,
+    keep: bool = False,
+    deployment: str = "sync",
 ) -> dict[str, Any]:
     from pimflow.targets import load_targets, target_named
     from pimflow.targets.registry import target_type
@@ -503,17 +639,26 @@ def bench_size(
             target, shop_sandbox, urls, run_env(workdir, target, urls, shop_sandbox), workdir
         )
         concurrency, sources = concurrency_per_api(setup)
-        full = one_run(setup, "full", latency_ms, concurrency)
+        if deployment == "local":
+            deployed = start_deployment(setup)
+            processes.append(deployed)
+
+            def run(label: str, params: dict[str, Any]) -> dict:
+                return deployed_run(setup, deployed, label, latency_ms, concurrency, params)
+        else:
+
+            def run(label: str, params: dict[str, Any]) -> dict:
+                return one_run(setup, label, latency_ms, concurrency, params)
+
+        full = run("full", FULL)
         if full["exit_code"] != 0:
             raise RuntimeError(
                 f"the full run exited {full['exit_code']}:\n{full.get('output_tail', '')}"
             )
-        reruns = {
-            label: one_run(setup, label, latency_ms, concurrency, params)
-            for label, params in RERUNS
-        }
+        reruns = {label: run(label, params) for label, params in RERUNS}
         return {
             "products": products,
+            "deployment": deployment,
             "latency_ms": latency_ms,
             "target": target.name,
             "target_type": target.type,
@@ -529,8 +674,13 @@ def bench_size(
             "rerun_wrote_nothing": all(rerun_wrote_nothing(run) for run in reruns.values()),
         }
     finally:
-        for process in processes:
-            stop(process)
+        for process in reversed(processes):  # Airflow first, the sandboxes after it
+            if isinstance(process, Deployment):
+                from pimflow.local import stop_components
+
+                stop_components(process.home)
+            else:
+                stop(process)
         if keep:
             print(f"   kept {workdir} (logs, Airflow DB, staging, reports)", flush=True)
         else:
@@ -545,7 +695,8 @@ def render(result: dict[str, Any]) -> str:
         return f"== e2e {result['products']:,} products: FAILED: {result['error']}"
     lines = [
         f"== e2e sync of {result['products']:,} products → {result['target']} "
-        f"({result['latency_ms']:g} ms per call; in flight: "
+        + ("under a LocalExecutor deployment " if result.get("deployment") == "local" else "")
+        + f"({result['latency_ms']:g} ms per call; in flight: "
         + ", ".join(f"{api} {n}" for api, n in result["concurrency"].items())
         + f"; catalog generated in {result['catalog_generation_seconds']} s)"
     ]
@@ -589,12 +740,17 @@ def render(result: dict[str, Any]) -> str:
 
 
 def main(
-    sizes: list[int], latency_ms: float, target_name: str | None, out: Path, keep: bool = False
+    sizes: list[int],
+    latency_ms: float,
+    target_name: str | None,
+    out: Path,
+    keep: bool = False,
+    deployment: str = "sync",
 ) -> int:
     results = []
     for size in sizes:
         try:
-            result = bench_size(size, latency_ms, target_name, keep)
+            result = bench_size(size, latency_ms, target_name, keep, deployment)
         except (Exception, SystemExit) as exc:  # one size's failure must not stop the others
             result = {"products": size, "latency_ms": latency_ms, "error": str(exc)[-3000:]}
         print(render(result), flush=True)
