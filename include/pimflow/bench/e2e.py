@@ -414,6 +414,39 @@ def rerun_wrote_nothing(run: dict[str, Any]) -> bool:
     )
 
 
+def run_figures(
+    setup: Setup,
+    latency_ms: float,
+    concurrency: dict[str, int],
+    report: dict[str, Any] | None,
+    tasks: list[dict[str, Any]],
+    measured: dict[str, Any],
+) -> dict[str, Any]:
+    """What every run reports, however it ran: its wall (`measured`: wall_seconds, and the
+    started/ended epoch seconds), the calls each sandbox served since its reset and the
+    floor they set, the shop writes and media downloads, the tasks' times."""
+    stats = {api: served(setup.urls[api]) for api in setup.apis}
+    calls = {api: stats[api]["total"] for api in setup.apis}
+    floor = api_floor(calls, concurrency, latency_ms)
+    wall = measured["wall_seconds"]
+    return {
+        "status": report.get("status") if report else None,
+        "wall_seconds": wall,
+        "calls": calls,
+        "calls_by_route": {api: stats[api]["calls"] for api in setup.apis},
+        "peak_in_flight": {api: stats[api].get("peak_in_flight") for api in setup.apis},
+        "floor": floor,
+        "wall_over_serial_floor": floor_ratio(wall, floor["serial_seconds"]),
+        "wall_over_overlapped_floor": floor_ratio(wall, floor["overlapped_seconds"]),
+        "shop_writes": shop_writes(stats[setup.shop_sandbox]["calls"], setup.target.type),
+        "items_written": written_items(report),
+        "media": media_downloads(report, stats[AKENEO]["calls"]),
+        "tasks": tasks,
+        "biggest_tasks": biggest_tasks(tasks, wall),
+        **outside_tasks(tasks, measured["started"], measured["ended"]),
+    }
+
+
 def one_run(
     setup: Setup,
     label: str,
@@ -437,32 +470,15 @@ def one_run(
     log = setup.workdir / f"run-{label}.log"
     measured = run_command(command, setup.env, log)
     output = log.read_text(errors="replace")
-    stats = {api: served(setup.urls[api]) for api in setup.apis}
-    calls = {api: stats[api]["total"] for api in setup.apis}
-    floor = api_floor(calls, concurrency, latency_ms)
     report = report_of(output)
-    dag_id = setup.target.dag_id
     db = Path(setup.env["AIRFLOW_HOME"]) / "airflow.db"
-    tasks = task_times(db, dag_id, report.get("run_id") if report else None) if db.is_file() else []
-    wall = measured["wall_seconds"]
+    run_id = report.get("run_id") if report else None
+    tasks = task_times(db, setup.target.dag_id, run_id) if db.is_file() else []
     result = {
         "label": label,
         "params": params,
         "exit_code": measured["exit_code"],
-        "status": report.get("status") if report else None,
-        "wall_seconds": wall,
-        "calls": calls,
-        "calls_by_route": {api: stats[api]["calls"] for api in setup.apis},
-        "peak_in_flight": {api: stats[api].get("peak_in_flight") for api in setup.apis},
-        "floor": floor,
-        "wall_over_serial_floor": floor_ratio(wall, floor["serial_seconds"]),
-        "wall_over_overlapped_floor": floor_ratio(wall, floor["overlapped_seconds"]),
-        "shop_writes": shop_writes(stats[setup.shop_sandbox]["calls"], setup.target.type),
-        "items_written": written_items(report),
-        "media": media_downloads(report, stats[AKENEO]["calls"]),
-        "tasks": tasks,
-        "biggest_tasks": biggest_tasks(tasks, wall),
-        **outside_tasks(tasks, measured["started"], measured["ended"]),
+        **run_figures(setup, latency_ms, concurrency, report, tasks, measured),
         "peak_rss": measured["peak_rss"],
     }
     if measured["exit_code"] != 0:
@@ -559,10 +575,8 @@ def deployed_run(
         run = deployment.client.wait_run(dag_id, run_id, timeout=7200)
     ended = _utc(run.get("end_date"))
     wall_ended = ended.timestamp() if ended else time.time()
-    wall = round(wall_ended - started, 2)
-    stats = {api: served(setup.urls[api]) for api in setup.apis}
-    calls = {api: stats[api]["total"] for api in setup.apis}
-    floor = api_floor(calls, concurrency, latency_ms)
+    measured = {"wall_seconds": round(wall_ended - started, 2), "started": started}
+    measured["ended"] = wall_ended
     report = deployment.report(dag_id)
     if report is not None and report.get("run_id") != run_id:
         report = None
@@ -572,20 +586,7 @@ def deployed_run(
         "label": label,
         "params": params,
         "exit_code": 0 if run.get("state") == "success" else 1,
-        "status": report.get("status") if report else None,
-        "wall_seconds": wall,
-        "calls": calls,
-        "calls_by_route": {api: stats[api]["calls"] for api in setup.apis},
-        "peak_in_flight": {api: stats[api].get("peak_in_flight") for api in setup.apis},
-        "floor": floor,
-        "wall_over_serial_floor": floor_ratio(wall, floor["serial_seconds"]),
-        "wall_over_overlapped_floor": floor_ratio(wall, floor["overlapped_seconds"]),
-        "shop_writes": shop_writes(stats[setup.shop_sandbox]["calls"], setup.target.type),
-        "items_written": written_items(report),
-        "media": media_downloads(report, stats[AKENEO]["calls"]),
-        "tasks": tasks,
-        "biggest_tasks": biggest_tasks(tasks, wall),
-        **outside_tasks(tasks, started, wall_ended),
+        **run_figures(setup, latency_ms, concurrency, report, tasks, measured),
         "peak_rss": {
             "mb": round(largest[0], 1) if largest else None,
             "wait4_mb": None,
