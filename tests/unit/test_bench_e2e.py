@@ -174,7 +174,7 @@ def test_the_report_run_sync_printed_gives_writes_and_media(tmp_path: Path) -> N
 def test_peak_rss_sees_the_child_the_command_waits_for(tmp_path: Path) -> None:
     # A parent (~10 MB) that waits for a child holding ~200 MB: the run's peak is the
     # child's, which the parent's own RSS alone would miss. (No upper bound: the kernel
-    # reports the largest process, and under load a loaded CI once read 401 MB here.)
+    # reports the largest process, yet a loaded CI machine once read 401 MB here.)
     child = "b = bytearray(200 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"
     parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"
     measured = run_command([sys.executable, "-c", parent], {}, tmp_path / "log")
