@@ -39,7 +39,7 @@ from pathlib import Path
 
 from pimflow.config import xcom_settings
 from pimflow.configuration import ConfigError
-from pimflow.sandboxes import SANDBOX_CONNECTIONS, sandbox_default_urls
+from pimflow.sandboxes import SANDBOX_CONNECTIONS, sandbox_default_urls, stop_sandbox
 from pimflow.targets import Target, load_targets, target_named
 from pimflow.targets.config import DEFAULT_FILE as DEFAULT_TARGETS_FILE
 from pimflow.targets.config import ENV_VAR as TARGETS_ENV_VAR
@@ -192,12 +192,7 @@ def sandboxes(catalog: str, log_file: Path) -> Iterator[dict[str, str]]:
             time.sleep(0.1)
         yield json.loads(ready.read_text())
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_sandbox(process, timeout=20)
         shutil.rmtree(ready.parent, ignore_errors=True)
 
 

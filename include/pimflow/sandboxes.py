@@ -9,6 +9,7 @@ connection to it looks (`ShopTarget.sandbox_connection`).
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -67,3 +68,13 @@ def sandbox_default_urls() -> dict[str, str]:
         if shop.sandbox_port:
             urls[name] = f"http://127.0.0.1:{shop.sandbox_port}"
     return urls
+
+
+def stop_sandbox(process: subprocess.Popen, timeout: float = 30) -> None:
+    """Stop a sandbox process this program started (killed if it is not gone in time)."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -50,8 +50,8 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
-from pimflow.bench.extract import machine, start_sandbox, stop
-from pimflow.sandboxes import SANDBOX_CONNECTIONS
+from pimflow.bench.extract import machine, start_sandbox
+from pimflow.sandboxes import SANDBOX_CONNECTIONS, stop_sandbox
 
 AKENEO = "akeneo"
 FULL = {"mode": "full"}
@@ -681,7 +681,7 @@ def bench_size(
 
                 stop_components(process.home)
             else:
-                stop(process)
+                stop_sandbox(process)
         if keep:
             print(f"   kept {workdir} (logs, Airflow DB, staging, reports)", flush=True)
         else:

@@ -32,7 +32,7 @@ from typing import Any
 
 import requests
 
-from pimflow.sandboxes import SANDBOX_CONNECTIONS
+from pimflow.sandboxes import SANDBOX_CONNECTIONS, stop_sandbox
 
 BIN = Path(sys.executable).parent
 
@@ -70,16 +70,6 @@ def start_sandbox(
             raise SystemExit(f"sandbox {name} failed; see {workdir / f'sandbox-{name}.log'}")
         time.sleep(0.2)
     return process, json.loads(ready.read_text())[name], time.perf_counter() - started
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a sandbox this program started (killed if it does not stop within 30 s)."""
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def run_program(module: str, env: dict[str, str], spec: dict[str, Any], what: str) -> dict:
@@ -232,7 +222,7 @@ def bench_size(products: int, partitions: int) -> dict[str, Any]:
             "peer": peer,
         }
     finally:
-        stop(process)
+        stop_sandbox(process)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

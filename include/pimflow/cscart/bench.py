@@ -29,8 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pimflow.bench.extract import stop
-from pimflow.sandboxes import SANDBOX_CONNECTIONS
+from pimflow.sandboxes import SANDBOX_CONNECTIONS, stop_sandbox
 
 BIN = Path(sys.executable).parent
 STAGES = ("categories", "features", "products", "removals", "variations")
@@ -212,9 +211,9 @@ def bench(products: int, latency_ms: float, concurrencies: list[int]) -> dict[st
                 runs.append({"concurrency": effective, "first_run": first, "second_run": second})
                 print(render(products, latency_ms, runs[-1]), flush=True)
             finally:
-                stop(shop)
+                stop_sandbox(shop)
     finally:
-        stop(akeneo)
+        stop_sandbox(akeneo)
         shutil.rmtree(workdir, ignore_errors=True)
     return {
         "products": products,

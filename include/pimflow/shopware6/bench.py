@@ -26,8 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from pimflow.bench.extract import run_stage, start_sandbox, stop
-from pimflow.sandboxes import SANDBOX_CONNECTIONS
+from pimflow.bench.extract import run_stage, start_sandbox
+from pimflow.sandboxes import SANDBOX_CONNECTIONS, stop_sandbox
 
 STAGES = ("structure", "products", "cross_sellings")
 
@@ -232,7 +232,7 @@ def bench_size(
                     flush=True,
                 )
                 if index > 0:
-                    stop(shops.pop())
+                    stop_sandbox(shops.pop())
             shop, url, _ = start_sandbox(0, workdir, "shopware6", latency_ms)
             shops.append(shop)
             _connect("shopware6_naive", url)
@@ -241,7 +241,7 @@ def bench_size(
             comparison = same_products(f"shopware6_batch_{batch_sizes[0]}", "shopware6_naive", ids)
         finally:
             for shop in shops:
-                stop(shop)
+                stop_sandbox(shop)
         return {
             "products": products,
             "shop_latency_ms": latency_ms,
@@ -252,7 +252,7 @@ def bench_size(
             "same_products": comparison,
         }
     finally:
-        stop(akeneo)
+        stop_sandbox(akeneo)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
