@@ -575,8 +575,11 @@ def deployed_run(
         run = deployment.client.wait_run(dag_id, run_id, timeout=7200)
     ended = _utc(run.get("end_date"))
     wall_ended = ended.timestamp() if ended else time.time()
-    measured = {"wall_seconds": round(wall_ended - started, 2), "started": started}
-    measured["ended"] = wall_ended
+    measured = {
+        "wall_seconds": round(wall_ended - started, 2),
+        "started": started,
+        "ended": wall_ended,
+    }
     report = deployment.report(dag_id)
     if report is not None and report.get("run_id") != run_id:
         report = None
