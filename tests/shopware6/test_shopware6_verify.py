@@ -1,0 +1,166 @@
+"""Issue 16: a product edited in the shop by hand (a price, a name, a removed image) is put
+right by a reconcile with `verify`, though Akeneo did not change it; the report names each
+repaired product with the fields that differed. Edited and checked through Shopware's own
+Admin API (a plain requests client), the products stage run as the stage runner runs it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from pimflow import config
+from pimflow.dry_run import DryRun
+from pimflow.shopware6 import stages
+from pimflow.shopware6.config import load_mapping
+from pimflow.shopware6.hook import Shopware6Hook
+from pimflow.shopware6.target import Shopware6Target
+from pimflow.state import StateStore
+from pimflow.targets.base import StageContext
+from tests.e2e.counts import assert_counts_add_up
+from tests.e2e.sandbox_clients import ShopwareReader
+
+SYSTEM_LANGUAGE = "2fbb5fe2e29a4d70aa5854ce7ce3e20b"
+
+
+class Shop(ShopwareReader):
+    def products(self) -> dict[str, dict[str, Any]]:
+        criteria = {"associations": {"media": {}, "translations": {}}}
+        return {p["productNumber"]: p for p in self.search("product", criteria)}
+
+    def patch(self, entity: str, id_: str, body: dict[str, Any]) -> None:
+        response = requests.patch(
+            f"{self.url}/api/{entity}/{id_}", json=body, headers=self.headers, timeout=30
+        )
+        assert response.status_code < 300, response.text
+
+    def delete(self, entity: str, id_: str) -> None:
+        response = requests.delete(
+            f"{self.url}/api/{entity}/{id_}", headers=self.headers, timeout=30
+        )
+        assert response.status_code < 300, response.text
+
+
+def products_stage(folder, params: dict[str, Any], dry_run: bool = False) -> dict[str, Any]:
+    """The products stage of a reconcile, with the run's params, as the runner gives it."""
+    hook, store = Shopware6Hook(), StateStore(config.state_db_path())
+    stage_store = store
+    if dry_run:
+        session = DryRun(folder, "products", ("structure", "media"))
+        stage_store = session.overlay(store)
+        session.record(hook, Shopware6Target())
+    context = StageContext(
+        target=None,
+        hook=hook,
+        store=stage_store,
+        folder=folder,
+        structure={"reconcile": True, "mode": "full"},
+        inputs={},
+        params={"mode": "reconcile", **params},
+        mapping=load_mapping(),
+        dry_run=dry_run,
+    )
+    try:
+        summary = stages.products(context)
+        if dry_run:
+            summary["would_write"] = session.would_write()
+        return summary
+    finally:
+        store.close()
+        hook.close()
+
+
+def edit_three(shop: Shop) -> dict[str, set[str]]:
+    """A price, a name and an image changed by hand, on three simple products with an
+    image and a name; the fields each repair should name."""
+    products = shop.products()
+    simple = [
+        p
+        for number, p in sorted(products.items())
+        if not p.get("parentId") and p.get("media") and p.get("name") and p.get("price")
+    ]
+    priced, named, pictured = simple[0], simple[1], simple[2]
+    price = [
+        {key: entry[key] for key in ("currencyId", "gross", "net", "linked")}
+        for entry in priced["price"]
+    ]
+    price[0].update(gross=1.0, net=0.84)
+    shop.patch("product", priced["id"], {"price": price})
+    shop.patch("product", named["id"], {"name": "Renamed by hand"})
+    shop.delete("product-media", pictured["media"][0]["id"])
+    return {
+        priced["productNumber"]: {"price"},
+        named["productNumber"]: {"name"},
+        # The image removed was the cover: the shop has no cover since.
+        pictured["productNumber"]: {"media", "coverId"},
+    }
+
+
+def test_a_verifying_reconcile_repairs_exactly_the_products_edited_in_the_shop(akeneo, shop, sync):
+    akeneo()
+    first = sync()
+    assert first["errors"] == [], first["errors"][:3]
+    client = Shop(shop.url)
+    before = client.products()
+    edited = edit_three(client)
+    folder = first["staged"].folder
+
+    # Without verify a reconcile trusts the hashes: nothing is sent, the edits stay.
+    plain = products_stage(folder, {"verify": False})
+    assert plain["counts"]["product"]["updated"] == 0
+    assert "repaired" not in plain["counts"]["product"] and "repairs" not in plain
+
+    # A dry run reads back and says what it would repair; the shop keeps the edits.
+    dry = products_stage(folder, {"verify": True}, dry_run=True)
+    assert {r["identifier"] for r in dry["repairs"]} == set(edited)
+    assert client.products()[next(iter(edited))]["price"][0]["gross"] == 1.0
+
+    summary = products_stage(folder, {"verify": True})
+    counts = summary["counts"]["product"]
+    assert_counts_add_up(summary["counts"], "products")
+    assert counts["repaired"] == 3 and counts["updated"] == 3, counts
+    assert counts["verified"] == counts["read"], counts
+    repairs = {r["identifier"]: set(r["fields"]) for r in summary["repairs"]}
+    assert repairs == edited
+    # One read-back per batch of 250, not one per product (the parents are written in
+    # batches of their own, before the variants and simple products).
+    assert summary["verify_calls"] <= -(-counts["read"] // 250) + 1, summary["verify_calls"]
+
+    after = client.products()
+    for number in edited:
+        ours, now = before[number], after[number]
+        assert now["price"][0]["gross"] == ours["price"][0]["gross"]
+        assert now["name"] == ours["name"]
+        assert {m["mediaId"] for m in now["media"]} == {m["mediaId"] for m in ours["media"]}
+
+    # Repaired: the next verifying reconcile finds nothing to repair.
+    again = products_stage(folder, {"verify": True})
+    assert again["counts"]["product"]["updated"] == 0 and "repairs" not in again
+
+
+def test_a_sample_verifies_a_share_of_the_products(akeneo, shop, sync):
+    akeneo()
+    first = sync()
+    folder = first["staged"].folder
+    summary = products_stage(folder, {"verify": True, "verify_sample": "10%"})
+    counts = summary["counts"]["product"]
+    assert 0 < counts["verified"] < counts["read"] / 2, counts
+    assert counts["updated"] == 0 and "repairs" not in summary
+    # A delta (no reconcile) never verifies, whatever the sample.
+    hook, store = Shopware6Hook(), StateStore(config.state_db_path())
+    try:
+        context = StageContext(
+            None,
+            hook,
+            store,
+            folder,
+            {"reconcile": False},
+            {},
+            {"verify_sample": "10%"},
+            load_mapping(),
+        )
+        delta = stages.products(context)
+    finally:
+        store.close()
+        hook.close()
+    assert "verified" not in delta["counts"]["product"] and "verify_calls" not in delta
