@@ -9,18 +9,9 @@ from typing import Any
 
 import requests
 
-from pimflow import config
-from pimflow.dry_run import DryRun
-from pimflow.shopware6 import stages
-from pimflow.shopware6.config import load_mapping
-from pimflow.shopware6.hook import Shopware6Hook
-from pimflow.shopware6.target import Shopware6Target
-from pimflow.state import StateStore
-from pimflow.targets.base import StageContext
 from tests.e2e.counts import assert_counts_add_up
+from tests.e2e.reconcile_stage import run_reconcile_stage
 from tests.e2e.sandbox_clients import ShopwareReader
-
-SYSTEM_LANGUAGE = "2fbb5fe2e29a4d70aa5854ce7ce3e20b"
 
 
 class Shop(ShopwareReader):
@@ -41,33 +32,8 @@ class Shop(ShopwareReader):
         assert response.status_code < 300, response.text
 
 
-def products_stage(folder, params: dict[str, Any], dry_run: bool = False) -> dict[str, Any]:
-    """The products stage of a reconcile, with the run's params, as the runner gives it."""
-    hook, store = Shopware6Hook(), StateStore(config.state_db_path())
-    stage_store = store
-    if dry_run:
-        session = DryRun(folder, "products", ("structure", "media"))
-        stage_store = session.overlay(store)
-        session.record(hook, Shopware6Target())
-    context = StageContext(
-        target=None,
-        hook=hook,
-        store=stage_store,
-        folder=folder,
-        structure={"reconcile": True, "mode": "full"},
-        inputs={},
-        params={"mode": "reconcile", **params},
-        mapping=load_mapping(),
-        dry_run=dry_run,
-    )
-    try:
-        summary = stages.products(context)
-        if dry_run:
-            summary["would_write"] = session.would_write()
-        return summary
-    finally:
-        store.close()
-        hook.close()
+def products_stage(folder: Any, params: dict[str, Any], dry_run: bool = False) -> dict[str, Any]:
+    return run_reconcile_stage("shopware6", "products", folder, {}, params, dry_run)
 
 
 def edit_three(shop: Shop) -> dict[str, set[str]]:
@@ -147,20 +113,7 @@ def test_a_sample_verifies_a_share_of_the_products(akeneo, shop, sync):
     assert 0 < counts["verified"] < counts["read"] / 2, counts
     assert counts["updated"] == 0 and "repairs" not in summary
     # A delta (no reconcile) never verifies, whatever the sample.
-    hook, store = Shopware6Hook(), StateStore(config.state_db_path())
-    try:
-        context = StageContext(
-            None,
-            hook,
-            store,
-            folder,
-            {"reconcile": False},
-            {},
-            {"verify_sample": "10%"},
-            load_mapping(),
-        )
-        delta = stages.products(context)
-    finally:
-        store.close()
-        hook.close()
+    delta = run_reconcile_stage(
+        "shopware6", "products", folder, {}, {"verify_sample": "10%"}, reconcile=False
+    )
     assert "verified" not in delta["counts"]["product"] and "verify_calls" not in delta
