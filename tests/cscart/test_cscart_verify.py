@@ -75,6 +75,14 @@ def test_a_verifying_reconcile_repairs_exactly_the_products_edited_in_the_shop(s
     assert {r["identifier"]: set(r["fields"]) for r in dry["repairs"]} == edited
     assert set(dry["would_write"]) == {"PUT /api/products/{id}"}, dry["would_write"]
     assert shop.products()[next(iter(edited))]["price"] == "1.00"
+    # Its plan shows each repair as the shop has it → as pimflow writes it.
+    changes = {
+        e["identifier"]: {c["field"]: c for c in e["changes"]} for e in dry["plan"]["entries"]
+    }
+    priced, named, pictured = edited
+    assert changes[priced]["price"]["old"] == "1.00", changes[priced]
+    assert changes[named]["texts.en.product"]["old"] == "Renamed by hand", changes[named]
+    assert set(changes[pictured]) == {"images"}, changes[pictured]
 
     summary = products_stage(folder, structure, {"verify": True})
     counts = summary["counts"]["product"]

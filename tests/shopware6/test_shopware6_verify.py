@@ -80,6 +80,13 @@ def test_a_verifying_reconcile_repairs_exactly_the_products_edited_in_the_shop(a
     dry = products_stage(folder, {"verify": True}, dry_run=True)
     assert {r["identifier"] for r in dry["repairs"]} == set(edited)
     assert client.products()[next(iter(edited))]["price"][0]["gross"] == 1.0
+    # Its plan shows each repair as the shop has it → as pimflow writes it.
+    changes = {
+        e["identifier"]: {c["field"]: c for c in e["changes"]} for e in dry["plan"]["entries"]
+    }
+    priced, named = list(edited)[:2]
+    assert '"gross": 1.0' in changes[priced]["price"]["old"], changes[priced]
+    assert any(c["old"] == "Renamed by hand" for c in changes[named].values()), changes[named]
 
     summary = products_stage(folder, {"verify": True})
     counts = summary["counts"]["product"]
@@ -117,3 +124,28 @@ def test_a_sample_verifies_a_share_of_the_products(akeneo, shop, sync):
         "shopware6", "products", folder, {}, {"verify_sample": "10%"}, reconcile=False
     )
     assert "verified" not in delta["counts"]["product"] and "verify_calls" not in delta
+
+
+def test_a_link_added_in_the_shop_is_taken_away_again(akeneo, shop, sync):
+    akeneo()
+    first = sync()
+    client = Shop(shop.url)
+    categories = client.search("category")
+    products = client.search("product", {"associations": {"categories": {}}})
+    product = next(p for p in products if not p.get("parentId") and p["categories"])
+    ours = {c["id"] for c in product["categories"]}
+    extra = next(c["id"] for c in categories if c["id"] not in ours)
+    client.patch("product", product["id"], {"categories": [{"id": extra}]})
+
+    summary = products_stage(first["staged"].folder, {"verify": True})
+    assert [(r["identifier"], r["fields"]) for r in summary["repairs"]] == [
+        (product["productNumber"], ["categories"])
+    ]
+    after = client.search(
+        "product",
+        {
+            "filter": [{"type": "equals", "field": "id", "value": product["id"]}],
+            "associations": {"categories": {}},
+        },
+    )
+    assert {c["id"] for c in after[0]["categories"]} == ours

@@ -295,10 +295,7 @@ class ProductUploader:
             plans.append(plan)
         self._old_views(plans)
         if steady:
-            repairs = self.verifier.drifted(steady, self._unchanged)
-            for todo in repairs:  # as last written, as now: the shop's edit is in `repairs`
-                todo.old = _view(todo.mapped)
-            plans += repairs
+            plans += self.verifier.drifted(steady, self._unchanged)
         return plans
 
     def _unchanged(self, plan: _Plan) -> None:

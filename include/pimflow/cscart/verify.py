@@ -23,6 +23,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from pimflow.cscart.hook import CsCartHook
+from pimflow.cscart.upload import plan_view
 from pimflow.results import StageResult
 from pimflow.verify import Sample, differences
 
@@ -99,11 +100,14 @@ class CsCartVerifier:
             return [GONE]
         fields = core_drift(item.core, base)
         plan.send_core = bool(fields)
-        if images_drift(item.image_digest, base):
+        images = [_hash_of(pair) for pair in shop_images(base)]
+        if images != list(item.image_digest):
             plan.send_images = True
             fields.append(IMAGES)
+        shop_texts = {}
         for lang, texts in item.texts.items():
             record = records.get(lang, {}).get(plan.product_id) or {}
+            shop_texts[lang] = {**texts, **_listed(record, texts)}
             drifted = differences(_listed(texts, record), record)
             if drifted:
                 plan.send_texts.append(lang)
@@ -111,6 +115,8 @@ class CsCartVerifier:
                 fields += [
                     name if lang == self.base_lang else f"{name} ({lang})" for name in drifted
                 ]
+        # What the plan shows as old: the shop's values (ours where the list has none).
+        plan.old = plan_view({**item.core, **_listed(base, item.core)}, shop_texts, images=images)
         return sorted(set(fields))
 
 
@@ -125,14 +131,10 @@ def core_drift(core: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
     return differences(ours, theirs)
 
 
-def images_drift(digest: list[str], record: Mapping[str, Any]) -> bool:
-    """Whether the product's images are not the files pimflow sent, in order: the shop
-    names each file after the URL it fetched it from, which ends in its content hash."""
-    return [_hash_of(pair) for pair in shop_images(record)] != list(digest)
-
-
 def shop_images(record: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The main image, then the additional ones by position."""
+    """The main image, then the additional ones by position: compared with the content
+    hashes of the files pimflow sent, in order (the shop names each file after the URL it
+    fetched it from, which ends in its content hash)."""
     pairs = []
     if isinstance(record.get("main_pair"), Mapping) and record["main_pair"]:
         pairs.append(record["main_pair"])

@@ -64,6 +64,7 @@ class ShopwareVerifier:
                 self.outcome.count(entity, "unchanged")
                 continue
             row.repair = fields
+            row.shop = None if record is None else shop_view(row.payload, record)
             if record is not None and row.relations is not None:
                 row.deletes = relation_deletes(
                     row.key, shop_relations(record, row.relations, fields), row.relations
@@ -122,6 +123,35 @@ def drift(payload: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
         if not same(value, custom.get(name)):
             fields.add(f"customFields.{name}")
     return sorted(fields)
+
+
+def shop_view(payload: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:
+    """The shop's record in the shape of the payload (its keys, its translations by language,
+    its rows' columns): what the plan shows as the old value of a repaired product."""
+    view: dict[str, Any] = {}
+    theirs = {
+        str(t.get("languageId")): t
+        for t in record.get("translations") or []
+        if isinstance(t, Mapping)
+    }
+    for key, value in payload.items():
+        found = record.get(key)
+        if key == "translations" and isinstance(value, Mapping):
+            found = {
+                language: {name: (theirs.get(language) or {}).get(name) for name in fields}
+                for language, fields in value.items()
+            }
+        elif isinstance(value, Mapping) and isinstance(found, Mapping):
+            found = {name: found.get(name) for name in value}
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            columns = {name for row in value for name in row}
+            key_of = "id" if all(row.get("id") for row in value) else "currencyId"
+            order = {row.get(key_of): index for index, row in enumerate(value)}
+            rows = [row for row in found or [] if isinstance(row, Mapping)]
+            rows.sort(key=lambda row: order.get(row.get(key_of), len(order)))  # ours first
+            found = [{name: row.get(name) for name in sorted(columns)} for row in rows]
+        view[key] = found
+    return view
 
 
 # Row.relations' names (mapping.RELATIONS) → the payload field and the column of its rows.

@@ -36,6 +36,7 @@ class Row:
     relations: dict[str, list[str]] | None = None
     deletes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     repair: list[str] | None = None  # unchanged, but the shop holds these fields otherwise
+    shop: dict[str, Any] | None = None  # then: what the shop holds, as a payload (the plan's old)
 
 
 # Entities written as a field of their owner (cross-sellings on their product): such a row
@@ -131,7 +132,12 @@ class SyncWriter:
         self._send(
             entity,
             [
-                _Change(row, digest, row.key in known or row.key in in_shop, old.get(row.key))
+                _Change(
+                    row,
+                    digest,
+                    row.key in known or row.key in in_shop,
+                    old.get(row.key) if row.shop is None else row.shop,
+                )
                 for row, digest in changed
             ],
             api_entity,
