@@ -22,7 +22,7 @@ def run_reconcile_stage(
     dry_run: bool = False,
     reconcile: bool = True,
 ) -> dict[str, Any]:
-    """The stage's summary (with `would_write` in a dry run); `reconcile=False`: of a
+    """The stage's summary, with its calls to the shop (and `would_write` in a dry run); `reconcile=False`: of a
     delta run instead, with the same params."""
     shop = target_type(type_name)
     hook, store = shop.hook(shop.default_connection), StateStore(config.state_db_path())
@@ -43,6 +43,7 @@ def run_reconcile_stage(
     try:
         function = next(s for s in shop.stages() if s.name == stage).function()
         summary = dict(function(context))
+        summary.setdefault("calls", hook.total_calls)  # as the runner adds them
         if session is not None:
             summary["would_write"] = session.would_write()
         return summary
