@@ -116,3 +116,26 @@ def test_a_product_deleted_in_the_shop_is_written_again(synced):
         (code, ["product (deleted in the shop)"])
     ]
     assert code in shop.products()
+
+
+def test_the_dag_takes_verify_with_a_reconcile_and_refuses_it_without(
+    cscart_sandboxes, run_cscart_dag
+):
+    code, first = run_cscart_dag()
+    assert code == 0 and first["status"] == "success", first and first.get("cause")
+    shop = Shop(cscart_sandboxes["cscart"].url)
+    code_, product = next((c, p) for c, p in sorted(shop.products().items()) if p["status"] == "A")
+    shop.put(product["product_id"], {"price": "1.00"})
+
+    # verify with a delta: refused by the run's first task, before anything is read.
+    code, refused = run_cscart_dag({"verify": True})
+    assert code != 0 and refused["status"] == "failed", refused
+    assert "param verify: needs mode 'reconcile'" in refused["cause"]["reason"], refused["cause"]
+    assert shop.products()[code_]["price"] == "1.00"
+
+    code, report = run_cscart_dag({"mode": "reconcile", "verify": True})
+    assert code == 0 and report["status"] == "success", report and report.get("cause")
+    assert report["counts"]["product"]["repaired"] == 1, report["counts"]["product"]
+    assert report["count_problems"] == []
+    assert [(r["identifier"], r["fields"]) for r in report["repairs"]] == [(code_, ["price"])]
+    assert shop.products()[code_]["price"] == product["price"]
