@@ -256,6 +256,7 @@ def test_verify_sample_may_be_preset_and_verify_may_not():
         ({"verify": True, "verify_sample": "10%"}, True, Fraction(1, 10)),
         ({"verify": False, "verify_sample": "2.5%"}, True, Fraction(1, 40)),  # a preset
         ({"verify": False, "verify_sample": None}, True, None),
+        ({"verify": True, "verify_sample": "0%"}, True, None),
         ({"verify": True}, False, None),  # a delta never verifies
         ({"verify_sample": "10%"}, False, None),
         ({}, True, None),

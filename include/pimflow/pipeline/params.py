@@ -281,7 +281,8 @@ def verify_share(run_params: Mapping[str, Any], reconcile: bool) -> Fraction | N
     if sample is None:
         return Fraction(1)
     if isinstance(sample, str) and PERCENTAGE.match(sample.strip()):
-        return Fraction(sample.strip()[:-1]) / 100
+        share = Fraction(sample.strip()[:-1]) / 100
+        return share or None  # "0%": none
     raise ValueError(f"verify_sample must be {SPECS['verify_sample'].expects}, got {sample!r}")
 
 
