@@ -126,21 +126,27 @@ def test_a_sample_verifies_a_share_of_the_products(akeneo, shop, sync):
     assert "verified" not in delta["counts"]["product"] and "verify_calls" not in delta
 
 
-def test_a_link_added_in_the_shop_is_taken_away_again(akeneo, shop, sync):
+def test_a_link_added_in_the_shop_goes_and_a_product_deleted_there_comes_back(akeneo, shop, sync):
     akeneo()
     first = sync()
     client = Shop(shop.url)
     categories = client.search("category")
     products = client.search("product", {"associations": {"categories": {}}})
-    product = next(p for p in products if not p.get("parentId") and p["categories"])
+    simple = [p for p in products if not p.get("parentId") and p["categories"]]
+    product, deleted = simple[0], simple[-1]
     ours = {c["id"] for c in product["categories"]}
     extra = next(c["id"] for c in categories if c["id"] not in ours)
     client.patch("product", product["id"], {"categories": [{"id": extra}]})
+    client.delete("product", deleted["id"])
 
     summary = products_stage(first["staged"].folder, {"verify": True})
-    assert [(r["identifier"], r["fields"]) for r in summary["repairs"]] == [
-        (product["productNumber"], ["categories"])
-    ]
+    assert sorted((r["identifier"], r["fields"]) for r in summary["repairs"]) == sorted(
+        [
+            (product["productNumber"], ["categories"]),
+            (deleted["productNumber"], ["product (deleted in the shop)"]),
+        ]
+    )
+    assert deleted["productNumber"] in client.products()
     after = client.search(
         "product",
         {
