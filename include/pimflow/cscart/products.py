@@ -9,7 +9,9 @@ sent: the language-neutral core, the base language's texts and the images togeth
 
 Before writing, products the id map does not know are looked up in CS-Cart by product
 code: one listing of the whole shop when that is fewer calls than one search per product.
-So a lost state store costs some reads, never a duplicate.
+So a lost state store costs some reads, never a duplicate. In a verifying reconcile,
+unchanged products are listed back (cscart/verify.py) and the parts CS-Cart holds otherwise
+are written again: `updated`, and `repaired` with the fields.
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ failed); "created" only for a row the shop did not have: rows the state store do
 know are looked up in the shop, one read per batch (`lookup_calls`). Removals are counted
 apart (`deactivated`, `deleted`). Each write that lands has its plan entry (old → new,
 the old payload the one the store kept from the last write), and the store keeps the new.
+In a verifying reconcile, unchanged rows are read back (shopware6/verify.py) and those the
+shop holds otherwise are sent again: `updated`, and `repaired` with the fields.
 """
 
 from __future__ import annotations
