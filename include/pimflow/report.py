@@ -12,7 +12,7 @@ from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 
-from pimflow.results import COUNTS, OUTCOMES, REMOVALS, add_counts
+from pimflow.results import COUNTS, FIGURES, OUTCOMES, REMOVALS, add_counts
 from pimflow.staging import read_json, staging_root, write_json
 from pimflow.wording import (
     DRY_RUN_BANNER,
@@ -107,6 +107,7 @@ def build_report(
     failed_stages = sorted(name for name, summary in stages.items() if summary is None)
     counts: dict[str, dict[str, int]] = {}
     errors: list[dict[str, Any]] = []
+    repairs: list[dict[str, Any]] = []
     would_write: dict[str, int] = {}
     uploads: list[dict[str, Any]] = []
     planned: list[tuple[str, dict[str, Any]]] = []
@@ -118,6 +119,7 @@ def build_report(
             target_calls += int(summary.get("calls", 0))
             add_counts(counts, summary.get("counts") or {})
             errors.extend(summary.get("errors") or [])
+            repairs.extend({**r, "stage": name} for r in summary.get("repairs") or [])
             for route, n in (summary.get("would_write") or {}).items():
                 would_write[route] = would_write.get(route, 0) + int(n)
     if dry_run is None:
@@ -155,6 +157,9 @@ def build_report(
         "counts": counts,
         "refused": 0,
         "errors": errors,
+        # Items edited in the shop that a verifying reconcile sent again, with the fields
+        # the shop held otherwise (counted as `repaired`, and in `updated` too).
+        "repairs": repairs,
         "calls": {"akeneo": akeneo_calls, "target": target_calls},
         # A dry run's writes, by route: what the real run would send.
         "would_write": dict(sorted(would_write.items())) if dry_run else None,
@@ -240,8 +245,9 @@ def summary_text(report: dict[str, Any], max_errors: int = 20) -> str:
         f"{read.get('product_models', 0)} product models",
     ]
     for entity, counts in sorted(report["counts"].items()):
+        shown = [*COUNTS, *(key for key in FIGURES if counts.get(key))]
         lines.append(
-            f"  {entity}: " + ", ".join(f"{counts.get(key, 0)} {words[key]}" for key in COUNTS)
+            f"  {entity}: " + ", ".join(f"{counts.get(key, 0)} {words[key]}" for key in shown)
         )
     lines += [
         f"  calls: {report['calls']['akeneo']} to Akeneo, {report['calls']['target']} to the shop",
@@ -266,11 +272,26 @@ def summary_text(report: dict[str, Any], max_errors: int = 20) -> str:
         lines.append(f"  counts do not add up: {problem}")
     for note in report.get("notes") or []:
         lines.append(f"  note: {note}")
+    repairs = report.get("repairs") or []
+    lines += _listed(
+        f"{words['repaired']} ({len(repairs)}, edited in the shop)",
+        [f"{r['identifier']}: {', '.join(r['fields'])}" for r in repairs],
+        max_errors,
+    )
     errors = report["errors"]
-    if errors:
-        lines.append(f"  errors ({len(errors)}):")
-        for error in errors[:max_errors]:
-            lines.append(f"    - {error['identifier']}: {error['field']}: {error['reason']}")
-        if len(errors) > max_errors:
-            lines.append(f"    … and {len(errors) - max_errors} more in the report file")
+    lines += _listed(
+        f"errors ({len(errors)})",
+        [f"{e['identifier']}: {e['field']}: {e['reason']}" for e in errors],
+        max_errors,
+    )
     return "\n".join(lines)
+
+
+def _listed(title: str, items: list[str], at_most: int) -> list[str]:
+    """A titled list of the summary, its first `at_most` items (none: no lines)."""
+    if not items:
+        return []
+    lines = [f"  {title}:", *(f"    - {item}" for item in items[:at_most])]
+    if len(items) > at_most:
+        lines.append(f"    … and {len(items) - at_most} more in the report file")
+    return lines

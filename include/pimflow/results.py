@@ -5,7 +5,9 @@ report (pimflow/report.py) adds them up, the UI (pimflow/ui) shows them, the Ass
 carries the counts. So one definition of the counts and of an error serves them all:
 
     counts: {entity: {read, created, updated, unchanged, skipped, failed, deleted, deactivated}}
+            (and `repaired` where a verifying reconcile repaired some: see FIGURES)
     errors: [{entity, identifier, field, reason, details}]
+    repairs: [{entity, identifier, fields}]  (only when some were repaired)
     plan:   {entries: [{entity, identifier, action, changes}], total}  (pimflow/plan.py)
 
 `identifier` is what a person finds the item by (a product's identifier, a category's or
@@ -39,6 +41,11 @@ COUNTS = (
 # `deleted` and `deactivated` count what left Akeneo (never read, so apart from the sum).
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "failed")
 REMOVALS = ("deleted", "deactivated")
+# Figures about items already counted in an outcome, apart from the sum and kept only where
+# non-zero, from a verifying reconcile (pimflow/verify.py): `verified` rows, unchanged since
+# pimflow wrote them, were read back from the shop; `repaired` ones held otherwise there
+# (edited in the shop) and were sent again, so they are also counted as `updated`.
+FIGURES = ("verified", "repaired")
 
 # How many plan entries a stage keeps: all a dry run can show (STAGE_PLAN_CAP), a real
 # run's sample (REAL_RUN_PLAN). The stage runner sets it, so a real run does not compute
@@ -86,6 +93,9 @@ def add_counts(total: dict[str, dict[str, int]], counts: Mapping[str, Mapping[st
         bucket = total.setdefault(entity, empty_counts())
         for key in COUNTS:
             bucket[key] += int(entity_counts.get(key, 0))
+        for key in FIGURES:
+            if entity_counts.get(key):
+                bucket[key] = bucket.get(key, 0) + int(entity_counts[key])
 
 
 @dataclass
@@ -98,11 +108,21 @@ class StageResult:
     planned: list[PlanEntry] = field(default_factory=list)  # the first `plan_cap`
     planned_total: int = 0
     plan_cap: int = field(default_factory=_plan_cap.get)
+    repairs: list[dict[str, Any]] = field(default_factory=list)  # what `repaired` counts
 
     def count(self, entity: str, what: str, n: int = 1) -> None:
-        if what not in COUNTS:
-            raise ValueError(f"{what!r} is not a count ({', '.join(COUNTS)})")
-        self.counts.setdefault(entity, empty_counts())[what] += n
+        if what not in COUNTS and what not in FIGURES:
+            raise ValueError(f"{what!r} is not a count ({', '.join(COUNTS + FIGURES)})")
+        bucket = self.counts.setdefault(entity, empty_counts())
+        bucket[what] = bucket.get(what, 0) + n
+
+    def repaired(self, entity: str, identifier: Any, fields: Iterable[str]) -> None:
+        """The item, edited in the shop since pimflow wrote it, was sent again (counted in its
+        outcome, `updated`, as well): which of its fields the shop held otherwise."""
+        self.count(entity, "repaired")
+        self.repairs.append(
+            {"entity": entity, "identifier": str(identifier), "fields": sorted(set(fields))}
+        )
 
     def fail(
         self, entity: str, identifier: Any, field_name: str, reason: str, details: str = ""
@@ -145,6 +165,8 @@ class StageResult:
             "errors": list(self.errors),
             **self.extra,
         }
+        if self.repairs:
+            summary["repairs"] = list(self.repairs)
         if self.planned_total:
             summary["plan"] = {"entries": list(self.planned), "total": self.planned_total}
         if calls is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pimflow.results import COUNTS
+from pimflow.results import COUNTS, FIGURES
 
 SUCCESS, REFUSALS, FAILED = "success", "completed_with_refusals", "failed"
 # A dry run's counts are what the run would do: said so wherever a count is shown.
@@ -15,6 +15,7 @@ DRY_RUN_WORDS = {
     "updated": "would update",
     "deleted": "would delete",
     "deactivated": "would deactivate",
+    "repaired": "would repair",
 }
 DRY_RUN_BANNER = "DRY RUN — nothing was written"
 
@@ -34,7 +35,7 @@ def status_text(report: dict[str, Any]) -> str:
 
 def count_words(report: dict[str, Any]) -> dict[str, str]:
     """How each count is named: a dry run's say what the run would do."""
-    words = dict(zip(COUNTS, COUNTS, strict=True))
+    words = {key: key for key in COUNTS + FIGURES}
     if report.get("dry_run"):
         words.update(DRY_RUN_WORDS)
     return words

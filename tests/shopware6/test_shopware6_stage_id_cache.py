@@ -28,7 +28,9 @@ class FakeUpload:
 
 def test_the_id_cache_is_emptied_after_a_stage_that_lands_or_fails(monkeypatch):
     monkeypatch.setattr(upload, "Shopware6Upload", FakeUpload)
-    context = SimpleNamespace(hook=None, store=None, folder=None, mapping=None, reconcile=True)
+    context = SimpleNamespace(
+        hook=None, store=None, folder=None, mapping=None, reconcile=True, params={}
+    )
     assert stages.products(context) == {"counts": {}}
     assert shopware_id.cache_info().currsize == 0
     with pytest.raises(RuntimeError, match="went away"):

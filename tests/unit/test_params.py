@@ -5,6 +5,7 @@ values of the wrong type; every param has a title and a description in the form;
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -39,6 +40,8 @@ def test_the_defaults_and_max_refused_default_documented():
         "product_limit": None,
         "partitions": 4,
         "max_refused": "10%",
+        "verify": False,
+        "verify_sample": None,
     }
 
 
@@ -216,3 +219,48 @@ def test_later_tasks_and_fine_confs_are_not_refused(monkeypatch):
     monkeypatch.setattr(context, "get_current_context", lambda: fine)
     assert context.params()["dry_run"] is True
     assert refused == []
+
+
+@pytest.mark.parametrize(
+    "conf",
+    [{"verify": True}, {"verify": True, "mode": "delta"}, {"verify": True, "mode": "full"}],
+)
+def test_verify_without_a_reconcile_is_refused_at_once(conf):
+    (problem,) = p.conf_problems(conf, p.param_schemas())
+    mode = conf.get("mode", "delta")
+    assert problem.startswith(f"param verify: needs mode 'reconcile', not {mode!r}"), problem
+    with pytest.raises(p.ParamsError, match="param verify: needs mode 'reconcile'"):
+        p.check_conf(conf)
+
+
+def test_verify_with_a_reconcile_and_a_sample_anywhere_are_fine():
+    assert p.conf_problems({"verify": True, "mode": "reconcile"}, p.param_schemas()) == []
+    assert p.conf_problems({"verify": False, "mode": "delta"}, p.param_schemas()) == []
+    # A sample alone only says how much a reconcile verifies: a delta run may carry it
+    # (the trigger form sends a target's preset with every run).
+    assert p.conf_problems({"verify_sample": "10%"}, p.param_schemas()) == []
+    (problem,) = p.conf_problems({"verify_sample": "ten"}, p.param_schemas())
+    assert "is not a percentage like" in problem
+
+
+def test_verify_sample_may_be_preset_and_verify_may_not():
+    assert p.preset_problem("verify_sample", "10%") is None
+    assert p.preset_problem("verify", True).startswith("cannot be preset")
+    assert "not a percentage" in p.preset_problem("verify_sample", 10)
+
+
+@pytest.mark.parametrize(
+    ("run_params", "reconcile", "share"),
+    [
+        ({"verify": True}, True, 1),
+        ({"verify": True, "verify_sample": "10%"}, True, Fraction(1, 10)),
+        ({"verify": False, "verify_sample": "2.5%"}, True, Fraction(1, 40)),  # a preset
+        ({"verify": False, "verify_sample": None}, True, None),
+        ({"verify": True, "verify_sample": "0%"}, True, None),
+        ({"verify": True}, False, None),  # a delta never verifies
+        ({"verify_sample": "10%"}, False, None),
+        ({}, True, None),
+    ],
+)
+def test_the_share_a_run_verifies(run_params, reconcile, share):
+    assert p.verify_share(run_params, reconcile) == share

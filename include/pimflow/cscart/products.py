@@ -9,7 +9,9 @@ sent: the language-neutral core, the base language's texts and the images togeth
 
 Before writing, products the id map does not know are looked up in CS-Cart by product
 code: one listing of the whole shop when that is fewer calls than one search per product.
-So a lost state store costs some reads, never a duplicate.
+So a lost state store costs some reads, never a duplicate. In a verifying reconcile,
+unchanged products are listed back (cscart/verify.py) and the parts CS-Cart holds otherwise
+are written again: `updated`, and `repaired` with the fields.
 """
 
 from __future__ import annotations
@@ -125,6 +127,7 @@ class _Plan:
     send_images: bool
     send_texts: list[str]  # languages whose texts changed
     old: dict[str, Any] | None = None  # the plan's view of what was last written
+    repair: list[str] | None = None  # unchanged, but the shop holds these fields otherwise
 
 
 @dataclass
@@ -138,6 +141,7 @@ class _Outcome:
     payloads: dict[str, dict[str, Any]] = field(default_factory=dict)  # as hashes
     error: tuple[str, str] | None = None
     plan: tuple[dict[str, Any] | None, dict[str, Any]] | None = None  # (old, new) views
+    repair: list[str] | None = None  # as the plan's
 
 
 class ProductUploader:
@@ -164,6 +168,9 @@ class ProductUploader:
         self._unsaved_ids: dict[str, str] = {}
         self._unsaved_hashes: dict[str, dict[str, str]] = {}
         self._unsaved_payloads: dict[str, dict[str, Any]] = {}
+        # A verifying reconcile's read-back (cscart/verify.py): unchanged products the shop
+        # holds otherwise are written again.
+        self.verifier: Any = None
 
     # -- before writing --------------------------------------------------------------------
     def prepare(
@@ -257,7 +264,7 @@ class ProductUploader:
         core_known, image_known, text_known = self._parts(
             self.store.hashes, keys, [f"{m.key}|{lang}" for m in mapped for lang in m.texts]
         )
-        plans = []
+        plans, steady = [], []
         for item in mapped:
             core_hash = payload_hash(item.core)
             text_hashes = {lang: payload_hash(body) for lang, body in item.texts.items()}
@@ -279,17 +286,25 @@ class ProductUploader:
                 send_texts=send_texts,
             )
             if product_id is not None and not (plan.send_core or plan.send_images or send_texts):
-                self.result.count(PRODUCT, "unchanged")
-                if item.image_digest:
-                    self.result.count(IMAGE, "read")
-                    self.result.count(IMAGE, "unchanged")
+                if self.verifier is not None and self.verifier.wants(item.key):
+                    steady.append(plan)
+                else:
+                    self._unchanged(plan)
                 continue
             if base_lang not in item.texts:
                 self.result.fail(PRODUCT, item.identifier, "lang_code", "no base texts")
                 continue
             plans.append(plan)
         self._old_views(plans)
+        if steady:
+            plans += self.verifier.drifted(steady, self._unchanged)
         return plans
+
+    def _unchanged(self, plan: _Plan) -> None:
+        self.result.count(PRODUCT, "unchanged")
+        if plan.mapped.image_digest:
+            self.result.count(IMAGE, "read")
+            self.result.count(IMAGE, "unchanged")
 
     def _parts(
         self, read: Callable[..., dict[str, Any]], keys: list[str], text_keys: list[str]
@@ -330,7 +345,7 @@ class ProductUploader:
     # -- writing ---------------------------------------------------------------------------
     def _write(self, plan: _Plan) -> _Outcome:
         item = plan.mapped
-        outcome = _Outcome(item.key, item.identifier, plan.product_id)
+        outcome = _Outcome(item.key, item.identifier, plan.product_id, repair=plan.repair)
         try:
             if plan.product_id is not None:
                 try:
@@ -447,6 +462,8 @@ class ProductUploader:
             self.result.fail(PRODUCT, outcome.identifier, field_name, reason)
         else:
             self.result.count(PRODUCT, outcome.status)
+            if outcome.repair is not None and outcome.status != "unchanged":
+                self.result.repaired(PRODUCT, outcome.identifier, outcome.repair)
         if outcome.status in ("created", "updated") and outcome.plan is not None:
             if self._names is None:
                 self._names = _Names(self.ctx)
@@ -543,12 +560,19 @@ def sync_products(
     languages: Languages,
     mapping: CsCartMapping,
     urls: Any,
+    verify: Any = None,  # a pimflow.verify.Sample: a verifying reconcile's products
 ) -> StageResult:
     """Map and write every staged product (simple and variant)."""
     ctx, missing_features = build_context(
         hook, store, target, folder, structure, languages, mapping, urls
     )
-    uploader = ProductUploader(hook, store, target, ctx)
+    if verify is None:
+        uploader = ProductUploader(hook, store, target, ctx)
+    else:
+        from pimflow.cscart.verify import BATCH, CsCartVerifier
+
+        uploader = ProductUploader(hook, store, target, ctx, chunk_size=BATCH)
+        uploader.verifier = CsCartVerifier(hook, verify, uploader.result, languages.base_lang)
     for attribute in missing_features:
         uploader.result.warn(
             FEATURE,

@@ -58,6 +58,7 @@ def products(context: StageContext) -> dict[str, Any]:
     """Products mapped and written with bounded concurrency; only what changed."""
     from pimflow.cscart.media import media_urls
     from pimflow.cscart.products import sync_products
+    from pimflow.verify import run_sample
 
     with media_urls(dry_run=context.dry_run) as urls:
         result = sync_products(
@@ -66,6 +67,7 @@ def products(context: StageContext) -> dict[str, Any]:
             _languages(context),
             context.mapping,
             urls,
+            verify=run_sample(context),
         )
     return result.as_dict(context.hook.total_calls)
 

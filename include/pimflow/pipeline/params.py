@@ -140,6 +140,26 @@ PARAMS: tuple[ParamSpec, ...] = (
         presettable=True,
         expects='a count (an integer >= 0), a percentage like "5%" (up to 100%) or null',
     ),
+    ParamSpec(
+        "verify",
+        False,
+        "Verify the shop (reconcile)",
+        "With mode reconcile: read back what the shop holds for the synced products and "
+        "re-send those edited in the shop since pimflow wrote them (counted as repaired, "
+        "with the fields that differed), even though Akeneo did not change them",
+        {"type": "boolean"},
+    ),
+    ParamSpec(
+        "verify_sample",
+        None,
+        "Share of products verified",
+        'When a reconcile verifies: the share of the synced products read back (e.g. "10%", '
+        "a different sample each run); empty: all of them. Preset on a target, every "
+        "reconcile of it (the scheduled one too) verifies that share",
+        {"type": ["null", "string"], "pattern": PERCENTAGE.pattern},
+        presettable=True,
+        expects='a percentage like "10%" (up to 100%) or null',
+    ),
 )
 SPECS: dict[str, ParamSpec] = {spec.name: spec for spec in PARAMS}
 PRESETTABLE_PARAMS = frozenset(spec.name for spec in PARAMS if spec.presettable)
@@ -222,14 +242,48 @@ def _value_error(key: str, value: Any, schema: Mapping[str, Any]) -> tuple[str, 
 def conf_problems(conf: Mapping[str, Any], schemas: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """What is wrong with a run's conf against its DAG's params (`schemas`: name → the
     param's JSON schema), one line each: unknown keys first (with the near miss), then
-    values of the wrong type, in the params' order. Empty when the conf is fine."""
+    values of the wrong type, in the params' order, then params that do not go together.
+    Empty when the conf is fine."""
     problems = [unknown_key_reason(key, schemas) for key in conf if key not in schemas]
     for name, schema in schemas.items():
         if name in conf:
             problem = value_problem(name, conf[name], schema)
             if problem:
                 problems.append(problem)
+    if not problems and "verify" in schemas:
+        problem = verify_problem(conf)
+        if problem:
+            problems.append(problem)
     return problems
+
+
+def verify_problem(conf: Mapping[str, Any]) -> str | None:
+    """`verify` asked of a run that does not reconcile: it would verify nothing (only a
+    reconcile reads every product), so the run is refused rather than quietly not verifying."""
+    if conf.get("verify") is not True:
+        return None
+    mode = conf.get("mode", SPECS["mode"].default)
+    if mode == "reconcile":
+        return None
+    return (
+        f"param verify: needs mode 'reconcile', not {mode!r} (verify reads back every "
+        "synced product, and only a reconcile reads them all)"
+    )
+
+
+def verify_share(run_params: Mapping[str, Any], reconcile: bool) -> Fraction | None:
+    """The share of the synced products a run reads back from the shop (pimflow/verify.py),
+    or None when it verifies none: a reconcile verifies when `verify` is on (its sample, or
+    all) or when a `verify_sample` is set (a target's preset: its scheduled reconcile)."""
+    sample = run_params.get("verify_sample")
+    if not reconcile or not (run_params.get("verify") or sample):
+        return None
+    if sample is None:
+        return Fraction(1)
+    if isinstance(sample, str) and PERCENTAGE.match(sample.strip()):
+        share = Fraction(sample.strip()[:-1]) / 100
+        return share or None  # "0%": none
+    raise ValueError(f"verify_sample must be {SPECS['verify_sample'].expects}, got {sample!r}")
 
 
 def check_conf(conf: Any, schemas: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:

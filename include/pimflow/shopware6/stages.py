@@ -14,6 +14,7 @@ def _upload(context: StageContext, stage: str) -> dict[str, Any]:
     """Run one upload stage; removals only in a reconcile (a read of the target's scope)."""
     from pimflow.shopware6.mapping import shopware_id
     from pimflow.shopware6.upload import Shopware6Upload
+    from pimflow.verify import run_sample
 
     upload = Shopware6Upload(
         context.hook,
@@ -21,6 +22,7 @@ def _upload(context: StageContext, stage: str) -> dict[str, Any]:
         context.folder,
         context.mapping,
         full_read=context.reconcile,
+        verify=run_sample(context) if stage == "products" else None,
     )
     try:
         return getattr(upload, stage)()

@@ -164,6 +164,7 @@ class Shopware6Upload:
         mapping: Shopware6Mapping,
         *,
         full_read: bool = True,
+        verify: Any = None,  # a pimflow.verify.Sample: a verifying reconcile's products
     ) -> None:
         self.hook = hook
         self.store = store
@@ -176,6 +177,10 @@ class Shopware6Upload:
         self.writer = SyncWriter(
             hook, store, self.target, self.outcome, mapping.batch_size, relation_deletes
         )
+        if verify is not None:
+            from pimflow.shopware6.verify import ShopwareVerifier
+
+            self.writer.verifier = ShopwareVerifier(hook, verify, self.outcome)
         channel = load_channel(folder)
         self.shop = load_shop_context(hook, channel["locales"], mapping)
         self.catalog = load_catalog(folder)

@@ -12,6 +12,8 @@ failed); "created" only for a row the shop did not have: rows the state store do
 know are looked up in the shop, one read per batch (`lookup_calls`). Removals are counted
 apart (`deactivated`, `deleted`). Each write that lands has its plan entry (old → new,
 the old payload the one the store kept from the last write), and the store keeps the new.
+In a verifying reconcile, unchanged rows are read back (shopware6/verify.py) and those the
+shop holds otherwise are sent again: `updated`, and `repaired` with the fields.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class Row:
     payload: dict[str, Any]
     relations: dict[str, list[str]] | None = None
     deletes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    repair: list[str] | None = None  # unchanged, but the shop holds these fields otherwise
+    shop: dict[str, Any] | None = None  # then: what the shop holds, as a payload (the plan's old)
 
 
 # Entities written as a field of their owner (cross-sellings on their product): such a row
@@ -69,6 +73,9 @@ class SyncWriter:
         self.batch_size = batch_size
         self.relation_deletes = relation_deletes
         self.written: dict[str, set[str]] = {}  # entity -> keys written or unchanged this run
+        # A verifying reconcile's read-back (shopware6/verify.py): unchanged rows the shop
+        # holds otherwise are sent again.
+        self.verifier: Any = None
 
     def count_sync_call(self) -> None:
         self.outcome.extra["sync_calls"] = self.outcome.extra.get("sync_calls", 0) + 1
@@ -93,19 +100,25 @@ class SyncWriter:
             self.store.relations(self.target, entity, keys) if self.relation_deletes else {}
         )
         changed: list[tuple[Row, str]] = []
+        steady: list[tuple[Row, str]] = []  # unchanged, to be verified against the shop
         seen = self.written.setdefault(entity, set())
         for row in rows:
             self.outcome.count(entity, "read")
             digest = payload_hash(row.payload)
             seen.add(row.key)
             if known.get(row.key) == digest:
-                self.outcome.count(entity, "unchanged")
+                if self.verifier is not None and self.verifier.wants(entity, row.key):
+                    steady.append((row, digest))
+                else:
+                    self.outcome.count(entity, "unchanged")
                 continue
             if self.relation_deletes and row.relations is not None:
                 row.deletes = self.relation_deletes(
                     row.key, old_relations.get(row.key, {}), row.relations
                 )
             changed.append((row, digest))
+        if steady:
+            changed += self.verifier.drifted(entity, steady)
         if not changed:
             return
         # What the plan compares with: the payloads last written (only the changed rows',
@@ -121,7 +134,12 @@ class SyncWriter:
         self._send(
             entity,
             [
-                _Change(row, digest, row.key in known or row.key in in_shop, old.get(row.key))
+                _Change(
+                    row,
+                    digest,
+                    row.key in known or row.key in in_shop,
+                    old.get(row.key) if row.shop is None else row.shop,
+                )
                 for row, digest in changed
             ],
             api_entity,
@@ -193,6 +211,8 @@ class SyncWriter:
         for change in changes:
             action = "update" if change.existed else "create"
             self.outcome.count(entity, f"{action}d")
+            if change.row.repair is not None:
+                self.outcome.repaired(entity, change.row.name, change.row.repair)
             self.outcome.plan(entity, change.row.name, action, change.old, change.row.payload)
         self.store.save(
             self.target,
