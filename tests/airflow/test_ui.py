@@ -319,3 +319,15 @@ def test_the_plan_page_shows_at_most_a_page_of_entries(staging):
     assert plan_view({"plan": many}, identifier="SKU-2", limit=10)["matching"] == 11
     html = render_report_html(report("d", "r", plan=many))
     assert len(plan_rows(html)) == 30
+
+
+def test_the_run_page_lists_what_a_verifying_reconcile_repaired(staging):
+    repairs = [
+        {"entity": "product", "identifier": "SKU-<3>", "fields": ["name", "price"], "stage": "p"}
+    ]
+    html = render_report_html(report("akeneo_to_shopware6", "r", repairs=repairs))
+    assert "Repaired (1, edited in the shop" in html
+    assert "<code>SKU-&lt;3&gt;</code>" in html and "<code>name, price</code>" in html
+    dry = render_report_html(report("akeneo_to_shopware6", "r", repairs=repairs, dry_run=True))
+    assert "Would repair (1," in dry
+    assert "Repaired" not in render_report_html(report("akeneo_to_shopware6", "r"))

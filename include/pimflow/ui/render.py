@@ -58,6 +58,21 @@ def error_rows(report: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
+def repair_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a verifying reconcile repaired (pimflow/results.py `repairs`): identifier,
+    entity, the fields the shop held otherwise, the stage."""
+    return [
+        {
+            "identifier": str(r.get("identifier", "")),
+            "entity": str(r.get("entity", "")),
+            "fields": [str(f) for f in r.get("fields") or []],
+            "stage": str(r.get("stage", "")),
+        }
+        for r in report.get("repairs") or []
+        if isinstance(r, dict)
+    ]
+
+
 def run_href(report: dict[str, Any], prefix: str = "") -> str:
     return f"{prefix}runs/{quote(report['dag_id'], safe='')}/{quote(report['run_id'], safe='')}"
 
@@ -89,6 +104,7 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
         "cause": report.get("cause"),
         "notes": report.get("notes") or [],
         "errors": error_rows(report),
+        "repairs": repair_rows(report),
     }
 
 
