@@ -75,3 +75,89 @@ def test_an_excerpt_masks_secret_looking_values_and_stays_short():
     assert len(shapes.describe(big)) < shapes.EXCERPT_CHARS + 40
     assert shapes.describe(big).startswith("a list of 50 items: ")
     assert shapes.describe(None) == "null"
+
+
+# -- the shops' answers, from sandbox shops reshaped into stand-ins -----------------------------
+@pytest.fixture
+def shop(monkeypatch):
+    """start(name) → a sandbox shop, `<name>_default` pointing at it; stopped afterwards."""
+    import json
+
+    from pimflow.sandboxes import SANDBOX_CONNECTIONS
+    from pimflow_sandbox.cli import create_app
+    from pimflow_sandbox.server import SandboxServer
+
+    servers = []
+
+    def start(name: str) -> SandboxServer:
+        server = SandboxServer(create_app(name, catalog="empty", seed=1)).start()
+        servers.append(server)
+        connection = SANDBOX_CONNECTIONS[name](server.url)
+        monkeypatch.setenv(f"AIRFLOW_CONN_{name.upper()}_DEFAULT", json.dumps(connection))
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def test_a_shopware_search_without_its_data_list_fails_the_shop_context(shop):
+    from pimflow.shopware6.config import with_defaults
+    from pimflow.shopware6.hook import Shopware6Hook
+    from pimflow.shopware6.upload import load_shop_context
+    from tests.standin import reshape
+
+    server = shop("shopware6")
+
+    def store_api_shape(body, request):  # noqa: ANN001, ANN202 - the Store API's answer
+        if not request.path.endswith("/currency"):
+            return body
+        return {"total": len(body["data"]), "elements": body["data"]}
+
+    reshape(server, "POST", "/api/search/{entity}", store_api_shape)
+    with pytest.raises(ShapeError) as caught:
+        load_shop_context(Shopware6Hook(), ["en_US"], with_defaults({}))
+    assert str(caught.value).startswith(
+        "unexpected answer from POST /api/search/currency: expected an object with 'data'"
+    )
+
+
+def test_a_shopware_token_answer_without_access_token_names_no_secret(shop):
+    from pimflow.shopware6.hook import Shopware6Hook
+    from tests.standin import reshape
+
+    server = shop("shopware6")
+    reshape(server, "POST", "/api/oauth/token", lambda body, _: {"token": body["access_token"]})
+    with pytest.raises(ShapeError) as caught:
+        Shopware6Hook().search("currency", {"limit": 1})
+    message = str(caught.value)
+    assert "POST /api/oauth/token" in message and "(missing 'access_token')" in message
+    assert "'token': '***'" in message  # the token the stand-in sent is not shown
+
+
+def test_a_cscart_create_answer_without_the_new_id_is_refused(shop):
+    from pimflow.cscart.hook import CsCartHook
+    from tests.standin import reshape
+
+    server = shop("cscart")
+    created = reshape(server, "POST", "/api/products", lambda body, _: {"id": body["product_id"]})
+    hook = CsCartHook()
+    _, category = hook.send("POST", "categories", {"category": "Mugs"}, keys=("category_id",))
+    body = {"product": "Mug", "product_code": "MUG-1", "price": 5}
+    body["category_ids"] = [category["category_id"]]
+    with pytest.raises(ShapeError) as caught:
+        hook.send("POST", "products", body, keys=("product_id",))
+    assert str(caught.value).startswith(
+        "unexpected answer from POST /api/products: expected an object with 'product_id'"
+    )
+    assert len(created) == 1
+
+
+def test_a_cscart_list_of_another_shape_is_refused_with_its_key(shop):
+    from pimflow.cscart.hook import CsCartHook
+    from tests.standin import reshape
+
+    server = shop("cscart")
+    reshape(server, "GET", "/api/languages", lambda body, _: {**body, "languages": "en,de"})
+    with pytest.raises(ShapeError, match=r"GET /api/languages \(languages\): expected a list"):
+        CsCartHook().languages()
