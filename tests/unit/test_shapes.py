@@ -71,6 +71,8 @@ def test_an_excerpt_masks_secret_looking_values_and_stays_short():
     message = str(caught.value)
     assert "SECRET" not in message and "'token': '***'" in message and "'user': 'admin'" in message
     assert "(missing 'access_token')" in message
+    signed = {"image": "https://cdn.example.com/a.jpg?X-Amz-Signature=SECRET&X-Amz-Expires=60"}
+    assert shapes.describe(signed) == "an object: {'image': 'https://cdn.example.com/a.jpg?…'}"
     big = [{"code": "x" * 500, "nested": {"deeper": {"deepest": list(range(100))}}}] * 50
     assert len(shapes.describe(big)) < shapes.EXCERPT_CHARS + 40
     assert shapes.describe(big).startswith("a list of 50 items: ")

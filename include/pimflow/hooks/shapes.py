@@ -25,6 +25,7 @@ from airflow.sdk.exceptions import AirflowFailException
 EXCERPT_CHARS = 160
 # Keys whose values an excerpt never shows (a token endpoint's answer, an echoed header).
 SECRET_KEY = re.compile(r"token|secret|password|passwd|authorization|api[_-]?key|credential", re.I)
+URL_QUERY = re.compile(r"(\bhttps?://[^\s?#'\"]+)\?[^\s'\"]*")
 # What `get_json(expect=PAGE)` asks for: Akeneo's list envelope (`_embedded.items`).
 PAGE = "page"
 
@@ -55,27 +56,38 @@ def describe(value: Any) -> str:
         return kind
     if isinstance(value, list):
         kind = f"a list of {len(value)} item" + ("" if len(value) == 1 else "s")
-    text = repr(_masked(value, 2))
+    text = repr(_masked(value, 3))
     if len(text) > EXCERPT_CHARS:
         text = text[:EXCERPT_CHARS] + "…"
     return f"{kind}: {text}"
+
+
+class _Cut:
+    """What an excerpt shows for a container below its depth: `{…}` or `[…]`."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
 
 
 def _masked(value: Any, depth: int) -> Any:
     """The value with secret-looking keys' values hidden, cut below `depth` levels."""
     if isinstance(value, dict):
         if depth <= 0:
-            return {"…": len(value)} if value else {}
+            return _Cut("{…}") if value else {}
         return {
             key: "***" if SECRET_KEY.search(str(key)) else _masked(item, depth - 1)
             for key, item in list(value.items())[:8]
         }
     if isinstance(value, list):
         if depth <= 0:
-            return ["…"] if value else []
+            return _Cut("[…]") if value else []
         return [_masked(item, depth - 1) for item in value[:3]]
-    if isinstance(value, str) and len(value) > 60:
-        return value[:60] + "…"
+    if isinstance(value, str):
+        value = URL_QUERY.sub(r"\1?…", value)  # a presigned URL's query is a credential
+        return value[:60] + "…" if len(value) > 60 else value
     return value
 
 
