@@ -163,3 +163,31 @@ def test_a_cscart_list_of_another_shape_is_refused_with_its_key(shop):
     reshape(server, "GET", "/api/languages", lambda body, _: {**body, "languages": "en,de"})
     with pytest.raises(ShapeError, match=r"GET /api/languages \(languages\): expected a list"):
         CsCartHook().languages()
+
+
+def test_the_cscart_products_stage_fails_on_it_instead_of_reporting_each_product(shop, tmp_path):
+    """A product's own surprise is that product's error (test_cscart_isolation); an answer
+    that is not CS-Cart's is the stage's: no product would land, so it fails at once."""
+    from pimflow.cscart.hook import CsCartHook
+    from pimflow.cscart.products import ProductUploader
+    from pimflow.state import StateStore
+    from tests.cscart.test_cscart_isolation import item
+    from tests.cscart.test_cscart_mapping import context
+    from tests.standin import reshape
+
+    server = shop("cscart")
+    created = reshape(server, "POST", "/api/products", lambda body, _: {"id": body["product_id"]})
+    hook = CsCartHook()
+    made = 0  # the categories the mapping's context names (ids up to 7), in the empty shop
+    while made < max(context().category_ids.values()):
+        _, answer = hook.send("POST", "categories", {"category": "c"}, keys=("category_id",))
+        made = int(answer["category_id"])
+    store = StateStore(tmp_path / "state.sqlite")
+    try:
+        uploader = ProductUploader(hook, store, "cscart:test", context())
+        with pytest.raises(ShapeError, match="POST /api/products: expected an object with"):
+            # No images: their host is none the sandbox fetches from.
+            uploader.upload([item(code, image=None, pictures=None) for code in ("OK-1", "OK-2")])
+    finally:
+        store.close()
+    assert 1 <= len(created) <= 2  # the stage stopped at the first (or the one in flight)
