@@ -26,6 +26,17 @@ def test_a_page_envelope_where_a_list_is_due_is_refused_naming_the_endpoint():
     assert isinstance(caught.value, AirflowFailException)  # no retries
 
 
+def test_a_shape_error_survives_pickling_as_it_was():
+    import pickle
+
+    with pytest.raises(ShapeError) as caught:
+        shapes.check_items(ENVELOPE, FAMILIES, ("code",))
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert type(again) is ShapeError and str(again) == str(caught.value)
+    made = caught.value
+    assert (again.route, again.expected, again.got) == (made.route, made.expected, made.got)
+
+
 def test_what_a_reader_indexes_is_checked_item_by_item():
     good = [{"code": "Length"}, {"code": "Weight", "units": {}}]
     assert shapes.check_items(good, FAMILIES, ("code",)) is good

@@ -41,6 +41,17 @@ class ShapeError(AirflowFailException):
         at = f" ({where})" if where else ""
         super().__init__(f"unexpected answer from {route}{at}: expected {expected}, got {self.got}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as made (a process pool or executor may carry it): the excerpt as it was.
+        return (_restored, (str(self), self.route, self.expected, self.got))
+
+
+def _restored(message: str, route: str, expected: str, got: str) -> ShapeError:
+    error = ShapeError.__new__(ShapeError)
+    Exception.__init__(error, message)
+    error.route, error.expected, error.got = route, expected, got
+    return error
+
 
 def route(method: str, url: str) -> str:
     """'GET /api/rest/v1/measurement-families': the endpoint, without host or query."""
