@@ -26,9 +26,9 @@ socket.create_connection = refuse
 import airflow.sdk  # the baseline every DAG file pays anyway
 from airflow.dag_processing.dagbag import DagBag
 before = set(sys.modules)
-started = time.perf_counter()
+started = time.process_time()  # CPU time: what parsing costs, however loaded the machine
 bag = DagBag(dag_folder=sys.argv[1])
-elapsed = time.perf_counter() - started
+elapsed = time.process_time() - started
 heavy = sorted(m for m in set(sys.modules) - before if m.split(".")[0] in ("pandas", "pyarrow", "requests"))
 print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()},
                   "dags": sorted(bag.dags), "seconds": elapsed, "heavy": heavy}))
@@ -56,7 +56,9 @@ def test_dag_file_parses_cleanly_quickly_and_lightly(dag_file):
     report = parse(dag_file)
     assert report["errors"] == {}
     assert report["dags"], f"{dag_file.name} defines no DAG"
-    assert report["seconds"] < 2.0, f"{dag_file.name} took {report['seconds']:.2f} s to parse"
+    assert report["seconds"] < 2.0, (
+        f"{dag_file.name} took {report['seconds']:.2f} s of CPU to parse"
+    )
     assert report["heavy"] == [], f"{dag_file.name} imports {report['heavy']} at parse time"
 
 

@@ -13,6 +13,7 @@ all look at.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -100,32 +101,52 @@ def start_deployment(
     targets: str = TRIGGERED_TARGETS,
     dag_ids: tuple[str, ...] = (DAG_ID,),
 ) -> Deployment:
-    """Migrate the DB, start the components, wait until the DAGs are parsed and unpaused."""
-    port = local.free_port()
+    """Migrate the DB, start the components, wait until the DAGs are parsed and unpaused.
+
+    The API server's port is chosen free, but another process (another suite on this
+    machine) can bind it before the server does: then its components are stopped and
+    started again on another port, up to PORT_TRIES times."""
     home.mkdir(parents=True, exist_ok=True)
     (home / "targets.yaml").write_text(targets)
     extra = {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(c) for conn_id, c in connections.items()}
     extra["PIMFLOW_TARGETS"] = str(home / "targets.yaml")
     extra.update(SMALL_XCOM_THRESHOLD)
     extra.update(extra_env or {})
-    env = local.stack_env(
-        home, port, executor=executor, sql_alchemy_conn=sql_alchemy_conn, extra=extra
-    )
     password = local.write_password(home)
-    deployment = Deployment(
-        home, env, local.ApiClient(f"http://127.0.0.1:{port}", "admin", password)
-    )
+    for attempt in range(1, PORT_TRIES + 1):
+        port = local.free_port()
+        env = local.stack_env(
+            home, port, executor=executor, sql_alchemy_conn=sql_alchemy_conn, extra=extra
+        )
+        deployment = Deployment(
+            home, env, local.ApiClient(f"http://127.0.0.1:{port}", "admin", password)
+        )
+        try:
+            if attempt == 1:
+                local.airflow_cli(env, "db", "migrate", log=local.run_dir(home) / "setup.log")
+                local.create_pools(env, local.run_dir(home) / "setup.log")
+            api_log = local.run_dir(home) / "api-server.log"
+            seen = api_log.stat().st_size if api_log.exists() else 0
+            deployment.components = ["api-server", "scheduler", "dag-processor"]
+            local.start_airflow(home, env, deployment.components)
+            for n in range(1, workers + 1):
+                argv = [local.bin_path("airflow"), "celery", "worker", "--skip-serve-logs"]
+                argv += ["--celery-hostname", f"pimflow-worker-{n}@%h", "--concurrency", "1"]
+                local.start_component(f"worker-{n}", argv, env, home)
+                deployment.components.append(f"worker-{n}")
+            up = functools.partial(_api_server_up, deployment, api_log, seen)
+            local.wait_for(up, "the API server", 180, home)
+            break
+        except PortTaken:
+            local.stop_components(home)
+            if attempt == PORT_TRIES:
+                raise
+            print(f"port {port} was taken before the API server bound it: another port")
+        except BaseException:
+            print(deployment.log_tail())
+            local.stop_components(home)
+            raise
     try:
-        local.airflow_cli(env, "db", "migrate", log=local.run_dir(home) / "setup.log")
-        local.create_pools(env, local.run_dir(home) / "setup.log")
-        deployment.components = ["api-server", "scheduler", "dag-processor"]
-        local.start_airflow(home, env, deployment.components)
-        for n in range(1, workers + 1):
-            argv = [local.bin_path("airflow"), "celery", "worker", "--skip-serve-logs"]
-            argv += ["--celery-hostname", f"pimflow-worker-{n}@%h", "--concurrency", "1"]
-            local.start_component(f"worker-{n}", argv, env, home)
-            deployment.components.append(f"worker-{n}")
-        local.wait_for(deployment.client.healthy, "the API server", 180, home)
         for dag_id in dag_ids:
             ready = lambda dag_id=dag_id: deployment.client.dag_ready(dag_id)  # noqa: E731
             local.wait_for(ready, f"the DAG {dag_id}", 180, home)
@@ -140,6 +161,25 @@ def start_deployment(
         local.stop_components(home)
         raise
     return deployment
+
+
+PORT_TRIES = 3
+
+
+class PortTaken(Exception):
+    """The API server could not bind its port: something else took it meanwhile."""
+
+
+def _api_server_up(deployment: Deployment, log: Path, seen: int) -> bool:
+    """True once this deployment's own API server answers: it grants our admin a token (a
+    server of another suite on the port would refuse our password). PortTaken when ours
+    died for want of its port; another death fails the test with the logs."""
+    if "api-server" not in local.running(deployment.home):
+        text = log.read_text(errors="replace")[seen:] if log.exists() else ""
+        if "address already in use" in text.lower():
+            raise PortTaken(deployment.client.base_url)
+        deployment.check_alive()
+    return deployment.client.healthy() and bool(deployment.client.token())
 
 
 @dataclass

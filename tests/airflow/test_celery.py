@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,6 +34,7 @@ from tests.airflow.conftest import (
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
 BUCKET = "pimflow-test"
+CLAIM_KEY = "pimflow-test:claimed-by"  # the one key a suite puts in the Redis db it uses
 PREFIX = "staging"
 
 
@@ -44,11 +46,14 @@ def redis_url() -> Iterator[str]:
     except redis.RedisError as exc:
         unavailable(f"Redis is not reachable on 127.0.0.1:6379: {exc}")
     # An empty db number of our own: flushing it afterwards touches nobody else's keys.
+    # Claimed with SET NX, so that of two suites choosing at once (two clones on one
+    # machine) only one takes a number both found empty.
+    claim = f"pimflow-test-{secrets.token_hex(8)}"
     numbers = list(range(1, 16))
     random.shuffle(numbers)
     for number in numbers:
         db = redis.Redis(host="127.0.0.1", port=6379, db=number)
-        if db.dbsize() == 0:
+        if db.dbsize() == 0 and db.set(CLAIM_KEY, claim, nx=True):
             break
     else:
         pytest.fail("no empty Redis db number among 1..15")

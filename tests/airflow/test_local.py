@@ -4,17 +4,21 @@ stop only what `up` started."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
 from pimflow import local
+from pimflow.sandboxes import sandbox_default_urls
 
 pytestmark = pytest.mark.e2e
 
@@ -28,10 +32,27 @@ def run_local(home, *args: str, timeout: float = 300) -> subprocess.CompletedPro
     )
 
 
+@contextlib.contextmanager
+def default_sandbox_port_held() -> Iterator[None]:
+    """One of the sandboxes' default ports bound here (unless another process holds it):
+    `up` then serves every sandbox on free ports, as it does when a user's `make sandbox`
+    holds them, so two suites on one machine never race each other for the defaults."""
+    port = int(next(iter(sandbox_default_urls().values())).rsplit(":", 1)[1])
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        with contextlib.suppress(OSError):  # held already: by whom does not matter
+            holder.bind(("127.0.0.1", port))
+            holder.listen()
+        yield
+    finally:
+        holder.close()
+
+
 def test_up_status_and_down(tmp_path):
     home = tmp_path / "local"
     port = local.free_port()
-    started = run_local(home, "up", "--port", str(port))
+    with default_sandbox_port_held():
+        started = run_local(home, "up", "--port", str(port))
     try:
         assert started.returncode == 0, started.stdout + started.stderr
         assert f"http://127.0.0.1:{port}" in started.stdout
@@ -82,7 +103,7 @@ def test_stop_components_stops_a_process_group_and_nothing_else(tmp_path):
     pid = local.start_component(
         "sleeper", ["sh", "-c", f"sleep 300 & echo $! > {child_file}; wait"], dict(os.environ), home
     )
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # wide: a loaded machine starts processes slowly
     while not child_file.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert local.running(home) == {"sleeper": pid}

@@ -41,7 +41,7 @@ def test_a_run_triggered_through_the_rest_api_syncs_and_leaves_its_report(
     assert report["refused"] == sum(c["failed"] for c in report["counts"].values())
     path = f"/dags/{DAG_ID}/dagRuns/{local_run.run_id}"
     client = local_run.deployment.client
-    deadline = time.monotonic() + 30  # the note is written just after the run's state
+    deadline = time.monotonic() + 120  # the note is written just after the run's state
     while not client.request("GET", path).json().get("note") and time.monotonic() < deadline:
         time.sleep(0.5)
     assert client.request("GET", path).json()["note"] == (

@@ -4,6 +4,7 @@ against a healthy one, with Akeneo's limits honoured (the sandbox's fault switch
 from __future__ import annotations
 
 import json
+import threading
 
 import requests
 
@@ -48,16 +49,61 @@ def test_a_rate_limit_is_waited_out(akeneo):
     assert _products(limited) == _products(stage_everything(run="clean", partitions=1))
 
 
+class CallClock:
+    """Time that passes only as the sandbox serves: 1/16 s each time it reads the clock
+    (once per API call, once per token granted). The hook reads it without moving it.
+    Shared by both, it makes token expiry a matter of calls, not of how loaded the machine
+    is: a 1 s token lasts 15 calls whatever the wall clock does (sixteenths add up exactly)."""
+
+    STEP = 1 / 16
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self._lock = threading.Lock()
+
+    def served(self) -> float:
+        with self._lock:
+            self.now += self.STEP
+            return self.now
+
+    def read(self) -> float:
+        with self._lock:
+            return self.now
+
+
+def _read_all_products(hook: AkeneoHook) -> list[str]:
+    pages = hook.iter_items("/products-uuid", {"limit": 5, "pagination_type": "search_after"})
+    return [item["uuid"] for item in pages]
+
+
 def test_tokens_expiring_mid_run_are_renewed_without_losing_a_page(akeneo):
-    server = akeneo(token_lifetime="1", switches=Switches(latency_ms=150))
+    server = akeneo(token_lifetime="1")
+    clock = CallClock()
+    server.app.clock = clock.served
     hook = AkeneoHook()
-    pages = hook.iter_items("/products-uuid", {"limit": 10, "pagination_type": "search_after"})
-    uuids = [item["uuid"] for item in pages]
-    assert len(uuids) == len(set(uuids)) == 200  # 20 pages over ~3 s: the token expired twice
-    grants = hook.calls["POST /api/oauth/v1/token"]
-    assert grants >= 3
+    hook.clock = clock.read
+    uuids = _read_all_products(hook)
+    # 40 pages, 1/16 s each: 2.5 s of a 1 s token's life, so it expired twice.
+    assert len(uuids) == len(set(uuids)) == 200
+    assert hook.calls["POST /api/oauth/v1/token"] == 3
     statuses = server.stats.snapshot()["statuses"]
-    assert statuses.get("401", 0) <= 1  # renewed ahead of expiry, not after being refused
+    assert statuses.get("401", 0) == 0  # renewed ahead of expiry, never refused
+
+
+def test_a_token_expired_before_renewal_is_renewed_once_per_refusal(akeneo):
+    """The same read by a hook whose clock stands still: it never renews ahead, so the
+    sandbox refuses each expired token (expiry is enforced), and each refusal costs one
+    renewal and one repeated call, no page."""
+    server = akeneo(token_lifetime="1")
+    clock = CallClock()
+    server.app.clock = clock.served
+    hook = AkeneoHook()
+    hook.clock = lambda: 0.0
+    uuids = _read_all_products(hook)
+    assert len(uuids) == len(set(uuids)) == 200
+    grants = hook.calls["POST /api/oauth/v1/token"]
+    refused = server.stats.snapshot()["statuses"].get("401", 0)
+    assert grants >= 3 and refused == grants - 1
 
 
 def test_long_in_lists_are_split_below_the_uri_limit(akeneo):

@@ -186,8 +186,8 @@ def test_without_items_count_the_families_are_dealt_and_still_read_once(akeneo, 
     whole = _read("whole", 1)
     answer = AkeneoHook.get_json
 
-    def without_count(self, path, params=None):  # noqa: ANN001, ANN202 - an older API
-        body = answer(self, path, params)
+    def without_count(self, path, params=None, **shape):  # noqa: ANN001, ANN003, ANN202 - an older API
+        body = answer(self, path, params, **shape)
         if isinstance(body, dict):
             body.pop("items_count", None)
         return body

@@ -27,13 +27,13 @@ def test_the_media_server_serves_files_under_its_root_only_and_stops(media_root)
     with MediaServer(media_root.path) as server:
         assert server.url.startswith("http://127.0.0.1:")
         sha = media_root.sha
-        response = requests.get(f"{server.url}/{sha[:2]}/{sha}", timeout=5)
+        response = requests.get(f"{server.url}/{sha[:2]}/{sha}", timeout=30)
         assert response.status_code == 200 and response.content == media_root.data
         for path in ("/", f"/{sha[:2]}/", "/../secret.txt", "/%2e%2e/secret.txt", "/nope"):
-            answer = requests.get(server.url + path, timeout=5)
+            answer = requests.get(server.url + path, timeout=30)
             assert answer.status_code == 404, path
             assert b"not for the shop" not in answer.content
-        assert requests.post(f"{server.url}/{sha[:2]}/{sha}", timeout=5).status_code == 405
+        assert requests.post(f"{server.url}/{sha[:2]}/{sha}", timeout=30).status_code == 405
         url = server.url
     with pytest.raises(requests.ConnectionError):
         requests.get(url, timeout=2)
@@ -44,7 +44,7 @@ def test_file_staging_without_a_base_url_is_served_locally_for_the_upload(media_
     with media_urls(media_root) as urls:
         url = urls.url(media_root.sha, f"file://{media_root.path}/x")
         assert url.startswith("http://127.0.0.1:")
-        assert requests.get(url, timeout=5).content == media_root.data
+        assert requests.get(url, timeout=30).content == media_root.data
     with pytest.raises(requests.ConnectionError):  # stopped by whoever started it
         requests.get(url, timeout=2)
 

@@ -272,6 +272,7 @@ def extract_partition(
         def convert(item: dict[str, Any]) -> dict[str, Any]:
             return canonical_model(item, attributes, variants, labels)
 
+    keys = () if for_products else ("code",)  # what convert() indexes
     references = ReferenceCollector()
     part = f"{partition['name']}"
     with_errors = 0
@@ -283,7 +284,7 @@ def extract_partition(
         )
         for query in searches:
             # The next page comes while this one is parsed and staged: one call in flight.
-            for page in hook.iter_pages(path, query, read_ahead=True):
+            for page in hook.iter_pages(path, query, read_ahead=True, keys=keys):
                 for item in page:
                     row = convert(item)
                     with_errors += _log_errors(

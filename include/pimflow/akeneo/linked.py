@@ -86,10 +86,12 @@ def _attributes_with_options(
     hook: AkeneoHook, base: str, owner_field: str, owner: str, writer: ChunkWriter
 ) -> dict[str, str]:
     types: dict[str, str] = {}
-    for attribute in hook.get_json(f"{base}/attributes"):
+    for attribute in hook.get_json(f"{base}/attributes", expect=list, keys=("code",)):
         options: list[dict[str, Any]] = []
         if attribute.get("type") in OPTION_TYPES:
-            options = hook.get_json(f"{base}/attributes/{quote(attribute['code'])}/options")
+            options = hook.get_json(
+                f"{base}/attributes/{quote(attribute['code'])}/options", expect=list, keys=("code",)
+            )
         types[attribute["code"]] = attribute.get("type", "")
         writer.add(
             {
@@ -117,7 +119,7 @@ def _read_items(
         }
 
     for query in split_in(path, list(codes), build):
-        yield from hook.iter_items(path, query)
+        yield from hook.iter_items(path, query, keys=("code",))
 
 
 def _extract_items(

@@ -68,7 +68,8 @@ def _roots(
     """Root items of one kind, in Akeneo's order, paged no bigger than the limit needs."""
     search = {**filters, "parent": [{"operator": "EMPTY"}]}
     query = {**common, "limit": min(PAGE, limit), "search": search_param(search)}
-    for page in hook.iter_pages(path, query):
+    keys = ("uuid",) if path == PRODUCTS_PATH else ("code",)  # what choose_roots indexes
+    for page in hook.iter_pages(path, query, keys=keys):
         yield from page
 
 
@@ -106,7 +107,7 @@ def choose_roots(
     roots = [m["code"] for m in chosen_models]
     tree_common = {key: value for key, value in common.items() if key != "locales"}
     for query in in_queries(MODELS_PATH, "parent", roots, tree_common, {}):
-        for page in hook.iter_pages(MODELS_PATH, query):
+        for page in hook.iter_pages(MODELS_PATH, query, keys=("code", "parent")):
             subs += page
     selection: dict[str, dict[str, list[str]]] = {
         p["name"]: {"models": [], "products": []} for p in partitions

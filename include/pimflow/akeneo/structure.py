@@ -38,6 +38,7 @@ from pimflow.akeneo.search import (
 )
 from pimflow.akeneo.values import MULTI_SELECT_TYPES, SELECT_TYPES, AttributeInfo
 from pimflow.hooks.akeneo import AkeneoHook
+from pimflow.hooks.shapes import PAGE as PAGE_SHAPE
 from pimflow.staging import ChunkWriter, read_json, read_rows, write_json
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def extract_structure(
     The plan counts what the run reads (the window and product filters given here);
     `plan_by_count=False` deals families without counting, for a limited read whose
     partitions read chosen trees by code (pimflow.akeneo.selection)."""
-    channel_item = hook.get_json(f"/channels/{channel}")
+    channel_item = hook.get_json(f"/channels/{channel}", expect=dict, keys=("locales",))
     channel_locales = list(channel_item.get("locales") or [])
     chosen_locales = list(locales or channel_locales)
     unknown_locales = sorted(set(chosen_locales) - set(channel_locales))
@@ -77,7 +78,7 @@ def extract_structure(
     option_attributes: list[str] = []
     identifier = None
     with ChunkWriter(folder, ATTRIBUTES) as writer:
-        for item in hook.iter_items("/attributes"):
+        for item in hook.iter_items("/attributes", keys=("code", "type")):
             writer.add(item)
             if item["type"] in OPTION_TYPES:
                 option_attributes.append(item["code"])
@@ -87,13 +88,13 @@ def extract_structure(
 
     with ChunkWriter(folder, ATTRIBUTE_OPTIONS) as writer:
         for code in option_attributes:
-            for option in hook.iter_items(f"/attributes/{code}/options"):
+            for option in hook.iter_items(f"/attributes/{code}/options", keys=("code",)):
                 writer.add({**option, "attribute": code})
     counts["attribute_options"] = writer.count
 
     family_codes: list[str] = []
     with ChunkWriter(folder, FAMILIES) as writer:
-        for item in hook.iter_items("/families"):
+        for item in hook.iter_items("/families", keys=("code",)):
             if families and item["code"] not in families:
                 continue
             writer.add(item)
@@ -105,19 +106,22 @@ def extract_structure(
 
     with ChunkWriter(folder, FAMILY_VARIANTS) as writer:
         for family in family_codes:
-            for variant in hook.iter_items(f"/families/{family}/variants"):
+            for variant in hook.iter_items(f"/families/{family}/variants", keys=("code",)):
                 writer.add({**variant, "family": family})
     counts["family_variants"] = writer.count
 
     tree = channel_item.get("category_tree")
     with ChunkWriter(folder, CATEGORIES) as writer:
         writer.extend(
-            _category_tree(hook.iter_items("/categories", {"with_position": "true"}), tree)
+            _category_tree(
+                hook.iter_items("/categories", {"with_position": "true"}, keys=("code",)), tree
+            )
         )
     counts["categories"] = writer.count
 
     with ChunkWriter(folder, MEASUREMENT_FAMILIES) as writer:
-        for item in hook.get_json("/measurement-families"):
+        # A plain list (Akeneo documents no pagination here), not a page envelope.
+        for item in hook.get_json("/measurement-families", expect=list, keys=("code",)):
             writer.add(
                 {
                     "code": item["code"],
@@ -216,9 +220,9 @@ class KindCounter:
             self.common["attributes"] = identifier
         self.calls = 0
 
-    def _get(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _get(self, params: dict[str, Any], expect: Any = dict) -> dict[str, Any]:
         self.calls += 1
-        return self.hook.get_json(self.path, params)
+        return self.hook.get_json(self.path, params, expect=expect)
 
     def count(self, families: list[str] | None, created: list[str | None] | None = None) -> int:
         """Items of `families` (None: every family, and none) in the `created` range."""
@@ -242,10 +246,11 @@ class KindCounter:
     def created_sample(self, family: str) -> list[int]:
         """The creation times (s) of one page of the family: where to look for cuts."""
         filters = piece_filters(self.source, self.for_products, [family])
-        page = self._get({**self.common, "search": search_param(filters), "limit": PAGE})
+        query = {**self.common, "search": search_param(filters), "limit": PAGE}
+        page = self._get(query, PAGE_SHAPE)
         return sorted(
             _seconds(datetime.fromisoformat(item["created"]))
-            for item in page.get("_embedded", {}).get("items", [])
+            for item in page["_embedded"]["items"]
             if item.get("created")
         )
 

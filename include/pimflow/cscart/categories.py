@@ -58,6 +58,7 @@ class CategorySync:
                 "categories",
                 {"lang_code": self.languages.base_lang},
                 self.mapping.page_size,
+                keys=("category_id", "parent_id", "category"),
             ):
                 for item in page:
                     key = (int(item["parent_id"]), str(item["category"]).strip().lower())
@@ -132,7 +133,9 @@ class CategorySync:
         core_hash = payload_hash(core)
         text_hashes = {lang: payload_hash(body) for lang, body in texts.items()}
         if category_id is None:
-            _, answer = self.hook.send("POST", "categories", {**core, "lang_code": base_lang})
+            _, answer = self.hook.send(
+                "POST", "categories", {**core, "lang_code": base_lang}, keys=("category_id",)
+            )
             category_id = int(answer["category_id"])
             outcome["created_id"] = category_id
             for lang, body in texts.items():

@@ -139,6 +139,7 @@ class FeatureSync:
             "features",
             {"lang_code": self.languages.base_lang},
             self.mapping.page_size,
+            keys=("feature_id",),
         ):
             for item in page:
                 feature_id = int(item["feature_id"])
@@ -237,7 +238,9 @@ class FeatureSync:
                         {"variant": v["variant"], "position": v["position"]}
                         for v in core["variants"]
                     ]
-                _, answer = self.hook.send("POST", "features", {**body, "lang_code": base_lang})
+                _, answer = self.hook.send(
+                    "POST", "features", {**body, "lang_code": base_lang}, keys=("feature_id",)
+                )
                 feature_id = int(answer["feature_id"])
                 outcome["id"] = feature_id
                 status = "created"

@@ -15,6 +15,7 @@ from typing import Any
 
 from requests.auth import HTTPBasicAuth
 
+from pimflow.hooks import shapes
 from pimflow.hooks.base import RETRYABLE_STATUSES, ApiError, PimflowHttpHook
 
 # CS-Cart answers 509 when the hourly API request limit is reached: wait and retry.
@@ -57,8 +58,11 @@ class CsCartHook(PimflowHttpHook):
             return f"{self.api_prefix}/{resource}"
         return f"{str(self.extras.get('api_prefix') or '/api').rstrip('/')}/{resource}"
 
-    def get_json(self, resource: str, params: dict[str, Any] | None = None) -> Any:
-        return self.request("GET", self.api(resource), params=params).json()
+    def get_json(self, resource: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A read's answer, checked to be an object (every CS-Cart read answers one)."""
+        path = self.api(resource)
+        answer = self.request("GET", path, params=params).json()
+        return shapes.check_object(answer, shapes.route("GET", path))
 
     def send(
         self,
@@ -67,18 +71,23 @@ class CsCartHook(PimflowHttpHook):
         body: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         ok_statuses: tuple[int, ...] = (),
+        keys: tuple[str, ...] = (),
     ) -> tuple[int, Any]:
         """One write (or read) with a JSON body; (status, decoded answer). Errors other than
-        `ok_statuses` raise ApiError, whose `reason` and `field` say what CS-Cart refused."""
-        response = self.request(
-            method, self.api(resource), params=params, json=body, ok_statuses=ok_statuses
-        )
+        `ok_statuses` raise ApiError, whose `reason` and `field` say what CS-Cart refused.
+        `keys`: what a successful answer must hold (a create's new id), else ShapeError."""
+        path = self.api(resource)
+        response = self.request(method, path, params=params, json=body, ok_statuses=ok_statuses)
         if response.status_code == 204 or not response.content:
-            return response.status_code, None
-        try:
-            return response.status_code, response.json()
-        except ValueError:
-            return response.status_code, response.text[:2000]
+            answer = None
+        else:
+            try:
+                answer = response.json()
+            except ValueError:
+                answer = response.text[:2000]
+        if keys and response.status_code < 400:
+            shapes.check_object(answer, shapes.route(method, path), keys)
+        return response.status_code, answer
 
     def iter_pages(
         self,
@@ -86,12 +95,15 @@ class CsCartHook(PimflowHttpHook):
         key: str,
         params: dict[str, Any] | None = None,
         page_size: int = 100,
+        keys: tuple[str, ...] = (),
     ) -> Iterator[list[dict[str, Any]]]:
         """Every page of a list call, until `params.total_items` are read. CS-Cart answers a
         page past the end with an empty list (and the real total), so paging stops on the
-        total, not on a short page."""
+        total, not on a short page. Each page's `key` is checked to be a list (or an object
+        by code) of objects with `keys` (what the caller indexes), else ShapeError."""
         page = 1
         read = 0
+        at = shapes.route("GET", self.api(resource))
         while True:
             body = self.get_json(
                 resource, {**(params or {}), "page": page, "items_per_page": page_size}
@@ -99,6 +111,7 @@ class CsCartHook(PimflowHttpHook):
             items = body.get(key) or []
             if isinstance(items, dict):  # languages come keyed by code
                 items = list(items.values())
+            shapes.check_items(items, at, keys, key)
             if items:
                 yield items
             read += len(items)
@@ -115,7 +128,7 @@ class CsCartHook(PimflowHttpHook):
     def languages(self) -> dict[str, dict[str, Any]]:
         """The installed languages by lang_code, without the disabled ones."""
         found = {}
-        for page in self.iter_pages("languages", "languages"):
+        for page in self.iter_pages("languages", "languages", keys=("lang_code",)):
             for item in page:
                 if item.get("status", "A") != "D":
                     found[str(item["lang_code"]).lower()] = item

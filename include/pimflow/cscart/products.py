@@ -52,6 +52,7 @@ from pimflow.cscart.upload import (
     plan_view,
 )
 from pimflow.hooks.base import ApiError
+from pimflow.hooks.shapes import ShapeError
 from pimflow.results import StageResult
 from pimflow.staging import read_rows
 from pimflow.state import StateStore, payload_hash
@@ -203,7 +204,9 @@ class ProductUploader:
         page_size = self.mapping.page_size
         found: dict[str, list[int]] = {}
         if len(unknown) >= math.ceil(total / page_size):
-            for page in self.hook.iter_pages("products", "products", None, page_size):
+            for page in self.hook.iter_pages(
+                "products", "products", None, page_size, keys=("product_id",)
+            ):
                 for item in page:
                     code = str(item.get("product_code") or "").lower()
                     if code in unknown:
@@ -232,7 +235,7 @@ class ProductUploader:
         """`pcode` is a LIKE search: compare the codes it finds exactly."""
         ids = []
         for page in self.hook.iter_pages(
-            "products", "products", {"pcode": code}, self.mapping.page_size
+            "products", "products", {"pcode": code}, self.mapping.page_size, keys=("product_id",)
         ):
             ids += [
                 int(item["product_id"])
@@ -371,6 +374,8 @@ class ProductUploader:
             if not field_name and "image" in reason and item.image_digest:
                 field_name = "main_pair"  # CS-Cart could not take one of the images
             outcome.error = (field_name, reason)
+        except ShapeError:  # the shop's answers are not CS-Cart's: no product would land
+            raise
         except Exception as exc:  # noqa: BLE001 - one product's surprise, not the stage's
             log.exception("writing product %s failed", item.identifier)
             outcome.status = "failed"
@@ -381,7 +386,9 @@ class ProductUploader:
         item = plan.mapped
         base_lang = self.ctx.base_lang
         amount = None if self.mapping.amount_attribute else self.mapping.amount_default
-        _, answer = self.hook.send("POST", "products", item.create_body(base_lang, amount))
+        _, answer = self.hook.send(
+            "POST", "products", item.create_body(base_lang, amount), keys=("product_id",)
+        )
         outcome.product_id = int(answer["product_id"])
         outcome.status = "created"
         outcome.images = "created" if item.image_digest else ""

@@ -151,7 +151,7 @@ class VariationSync:
         self._by_id: dict[int, dict[str, Any]] = {}
         self._by_code: dict[str, dict[str, Any]] = {}
         for page in self.hook.iter_pages(
-            "product_variations_groups", "groups", None, self.mapping.page_size
+            "product_variations_groups", "groups", None, self.mapping.page_size, keys=("id", "code")
         ):
             for group in page:
                 self._by_id[int(group["id"])] = group
@@ -181,7 +181,7 @@ class VariationSync:
                 {"feature_id": fid, "purpose": purpose} for fid, purpose in group.features or []
             ],
         }
-        _, answer = self.hook.send("POST", "product_variations_groups", body)
+        _, answer = self.hook.send("POST", "product_variations_groups", body, keys=("group",))
         statuses = (answer or {}).get("products_status") or {}
         names = {str(pid): identifier for identifier, _, pid in group.members}
         for product_id, status in statuses.items():

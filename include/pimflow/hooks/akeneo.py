@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -22,6 +22,7 @@ import msgspec
 import requests
 from airflow.sdk.exceptions import AirflowFailException
 
+from pimflow.hooks import shapes
 from pimflow.hooks.base import ApiError, AuthenticationError, PimflowHttpHook
 
 TOKEN_PATH = "/api/oauth/v1/token"
@@ -81,6 +82,9 @@ class AkeneoHook(PimflowHttpHook):
         self._access_token: str | None = None
         self._refresh_token: str | None = None
         self._expires_at = 0.0
+        # What token expiry is measured by: a test shares a controllable clock with its
+        # sandbox, so renewal ahead of expiry is checked without racing a loaded machine.
+        self.clock: Callable[[], float] = time.monotonic
 
     # -- auth ----------------------------------------------------------------------------
     def _client_auth_header(self) -> str:
@@ -106,13 +110,15 @@ class AkeneoHook(PimflowHttpHook):
             if exc.status in (400, 401, 403, 422):
                 raise CredentialsRefused(self.http_conn_id, exc) from None
             raise
-        payload = response.json()
+        payload = shapes.check_object(
+            response.json(), shapes.route("POST", TOKEN_PATH), ("access_token",)
+        )
         self._access_token = payload["access_token"]
         self._refresh_token = payload.get("refresh_token")
         lifetime = float(payload.get("expires_in", 3600))
         # Renew ahead of expiry, by at most a minute and by at most a tenth of the lifetime
         # (a short-lived token must not be renewed before every call).
-        self._expires_at = time.monotonic() + lifetime - min(RENEW_BEFORE_EXPIRY_S, lifetime / 10)
+        self._expires_at = self.clock() + lifetime - min(RENEW_BEFORE_EXPIRY_S, lifetime / 10)
 
     def _authenticate(self) -> None:
         connection = self.connection
@@ -143,7 +149,7 @@ class AkeneoHook(PimflowHttpHook):
         with self._token_lock:
             if self._access_token is None:
                 self._authenticate()
-            elif time.monotonic() >= self._expires_at:
+            elif self.clock() >= self._expires_at:
                 self._renew()
             return {"Authorization": f"Bearer {self._access_token}"}
 
@@ -156,19 +162,34 @@ class AkeneoHook(PimflowHttpHook):
         return True
 
     # -- reading -------------------------------------------------------------------------
-    def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return decode_json(self.request("GET", _api_path(path), params=params))
+    def get_json(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        expect: Any = None,
+        keys: tuple[str, ...] = (),
+    ) -> Any:
+        """The answer's JSON; with `expect` (list, dict or shapes.PAGE) checked to be of
+        that shape, its objects holding `keys` (a mismatch: shapes.ShapeError)."""
+        url = _api_path(path)
+        answer = decode_json(self.request("GET", url, params=params))
+        return shapes.check(answer, expect, shapes.route("GET", url), keys)
 
     def _page(
-        self, url: str, params: dict[str, Any] | None
+        self, url: str, params: dict[str, Any] | None, keys: tuple[str, ...] = ()
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of a list: its items and the next page's link (None: the last)."""
         payload = decode_json(self.request("GET", url, params=params))
-        items = payload.get("_embedded", {}).get("items", [])
-        return items, payload.get("_links", {}).get("next", {}).get("href")
+        return shapes.check_page(payload, shapes.route("GET", url), keys)
 
     def iter_pages(
-        self, path: str, params: dict[str, Any] | None = None, *, read_ahead: bool = False
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        read_ahead: bool = False,
+        keys: tuple[str, ...] = (),
     ) -> Iterator[list[dict[str, Any]]]:
         """Yield a list endpoint page by page, following `_links.next.href` to the end.
 
@@ -179,20 +200,23 @@ class AkeneoHook(PimflowHttpHook):
         works on the current one. Its link comes with the current page, so the order is
         Akeneo's and there is never more than one call in flight. For a caller that reads
         to the end: one that stops early has had one page more fetched than it used.
+
+        Each page is checked to be Akeneo's envelope, its items objects holding `keys`
+        (what the caller indexes); a mismatch raises shapes.ShapeError.
         """
         query = {"limit": PAGE_SIZE, **(params or {})}
-        items, next_url = self._page(_api_path(path), query)
+        items, next_url = self._page(_api_path(path), query, keys)
         if not (read_ahead and next_url):
             yield items
             while next_url:
-                items, next_url = self._page(next_url, None)
+                items, next_url = self._page(next_url, None, keys)
                 yield items
             return
         # The first page came on the caller's thread: a one-page list costs no thread.
         helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="akeneo-read-ahead")
         try:
             while True:
-                pending = helper.submit(self._page, next_url, None) if next_url else None
+                pending = helper.submit(self._page, next_url, None, keys) if next_url else None
                 yield items
                 if pending is None:
                     return
@@ -201,9 +225,9 @@ class AkeneoHook(PimflowHttpHook):
             helper.shutdown(wait=True, cancel_futures=True)
 
     def iter_items(
-        self, path: str, params: dict[str, Any] | None = None
+        self, path: str, params: dict[str, Any] | None = None, *, keys: tuple[str, ...] = ()
     ) -> Iterator[dict[str, Any]]:
-        for page in self.iter_pages(path, params):
+        for page in self.iter_pages(path, params, keys=keys):
             yield from page
 
     def test_connection(self) -> tuple[bool, str]:

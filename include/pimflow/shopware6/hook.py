@@ -10,6 +10,7 @@ import threading
 import time
 from typing import Any
 
+from pimflow.hooks import shapes
 from pimflow.hooks.base import ApiError, AuthenticationError, PimflowHttpHook
 
 TOKEN_PATH = "/api/oauth/token"
@@ -55,7 +56,9 @@ class Shopware6Hook(PimflowHttpHook):
             if exc.status in (400, 401, 403):
                 raise AuthenticationError(exc.method, exc.url, exc.status, exc.body) from None
             raise
-        payload = response.json()
+        payload = shapes.check_object(
+            response.json(), shapes.route("POST", TOKEN_PATH), ("access_token",)
+        )
         self._access_token = payload["access_token"]
         lifetime = float(payload.get("expires_in", 600))
         self._expires_at = time.monotonic() + lifetime - min(RENEW_BEFORE_EXPIRY_S, lifetime / 10)
@@ -76,18 +79,29 @@ class Shopware6Hook(PimflowHttpHook):
         return True
 
     # -- calls ---------------------------------------------------------------------------
-    def search(self, entity: str, criteria: dict[str, Any]) -> dict[str, Any]:
-        """`POST /api/search/{entity}` with a Criteria body; the plain-JSON answer."""
-        return self.request(
-            "POST", f"/api/search/{entity}", json=criteria, headers=JSON_HEADERS
-        ).json()
+    def search(
+        self, entity: str, criteria: dict[str, Any], keys: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """`POST /api/search/{entity}` with a Criteria body; the plain-JSON answer, checked
+        to hold a `data` list of rows with `keys` (else shapes.ShapeError)."""
+        path = f"/api/search/{entity}"
+        body = self.request("POST", path, json=criteria, headers=JSON_HEADERS).json()
+        at = shapes.route("POST", path)
+        shapes.check_items(shapes.check_object(body, at, ("data",))["data"], at, keys, "data")
+        return body
 
-    def search_all(self, entity: str, criteria: dict[str, Any] | None = None, page_size: int = 500):
-        """Every entity the criteria match, page by page (generator of rows)."""
+    def search_all(
+        self,
+        entity: str,
+        criteria: dict[str, Any] | None = None,
+        page_size: int = 500,
+        keys: tuple[str, ...] = (),
+    ):
+        """Every entity the criteria match, page by page (generator of rows with `keys`)."""
         page = 1
         while True:
             body = {**(criteria or {}), "limit": page_size, "page": page, "total-count-mode": 0}
-            rows = self.search(entity, body).get("data", [])
+            rows = self.search(entity, body, keys)["data"]
             yield from rows
             if len(rows) < page_size:
                 return
@@ -108,13 +122,16 @@ class Shopware6Hook(PimflowHttpHook):
                 "filter": [{"type": "equalsAny", "field": "id", "value": part}],
             }
             if not fields:
-                body = self.request(
-                    "POST", f"/api/search-ids/{route}", json=criteria, headers=JSON_HEADERS
-                ).json()
-                found.update(str(i) for i in body.get("data") or [])
+                path = f"/api/search-ids/{route}"
+                body = self.request("POST", path, json=criteria, headers=JSON_HEADERS).json()
+                at = shapes.route("POST", path)
+                ids_found = shapes.check_object(body, at, ("data",))["data"]
+                if not isinstance(ids_found, list):
+                    raise shapes.ShapeError(at, "a list of ids", ids_found, "data")
+                found.update(str(i) for i in ids_found)
                 continue
             criteria["includes"] = {entity: ["id", *fields]}
-            for row in self.search(route, criteria).get("data") or []:
+            for row in self.search(route, criteria, ("id",))["data"]:
                 if all(row.get(name) not in (None, "") for name in fields):
                     found.add(str(row["id"]))
         return found

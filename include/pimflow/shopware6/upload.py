@@ -89,11 +89,11 @@ def load_shop_context(
 ) -> ShopContext:
     """Look up the shop's currencies, languages, taxes and sales channels by their natural
     keys (ids differ on every shop)."""
-    currencies = list(hook.search_all("currency"))
+    currencies = list(hook.search_all("currency", keys=("id", "isoCode")))
     default = next((c for c in currencies if Decimal(str(c.get("factor", 0))) == 1), None)
     if default is None:
         raise RuntimeError("the shop has no default currency (factor 1)")
-    languages = list(hook.search_all("language", {"associations": {"locale": {}}}))
+    languages = list(hook.search_all("language", {"associations": {"locale": {}}}, keys=("id",)))
     by_locale_code = {
         lang["locale"]["code"]: lang["id"] for lang in languages if lang.get("locale")
     }
@@ -104,9 +104,11 @@ def load_shop_context(
         )
     ids = {lang["id"] for lang in languages}
     system_language = SYSTEM_LANGUAGE if SYSTEM_LANGUAGE in ids else languages[0]["id"]
-    taxes = {Decimal(str(t["taxRate"])): t["id"] for t in hook.search_all("tax")}
+    taxes = {
+        Decimal(str(t["taxRate"])): t["id"] for t in hook.search_all("tax", keys=("id", "taxRate"))
+    }
     channels = {}
-    for channel in hook.search_all("sales_channel"):
+    for channel in hook.search_all("sales_channel", keys=("id",)):
         name = channel.get("name") or (channel.get("translated") or {}).get("name")
         if name:
             channels[name] = channel["id"]

@@ -82,16 +82,22 @@ def test_rate_limit_answers_429_with_retry_after(fresh: Client) -> None:
 
 
 def test_concurrency_is_limited_per_api_connection_whatever_its_tokens(fresh: Client) -> None:
-    fresh.server.switches.update(max_concurrent=1, latency_ms=400)
+    fresh.server.switches.update(max_concurrent=1, latency_ms=1500)
     other = Client(fresh.server)  # a second token of the same connection
     results: dict[str, int] = {}
 
     def call(name: str, client: Client) -> None:
         results[name] = client.get("/api/rest/v1/channels").status_code
 
+    requests.delete(f"{fresh.url}/_sandbox/stats", timeout=30)  # peak_in_flight back to 0
     first = threading.Thread(target=call, args=("first", fresh))
     first.start()
-    time.sleep(0.1)
+    # Until the first call holds its slot (on a loaded machine a fixed pause may end first);
+    # its 1.5 s latency then leaves the other two calls ample time to meet it.
+    deadline = time.monotonic() + 60
+    while fresh.get("/_sandbox/stats").json()["peak_in_flight"] < 1:
+        assert time.monotonic() < deadline, "the first call never started"
+        time.sleep(0.01)
     call("same_token", fresh)
     call("other_token", other)
     first.join()

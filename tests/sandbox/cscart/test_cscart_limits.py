@@ -68,12 +68,18 @@ def test_latency_is_added_to_every_call(shop: Shop) -> None:
 
 
 def test_the_concurrency_limit_counts_per_user_and_answers_429(shop: Shop) -> None:
-    shop.server.switches.update(max_concurrent=1, latency_ms=300)
+    shop.server.switches.update(max_concurrent=1, latency_ms=1500)
     other = Client(shop.url + "/api", auth=("someone-else@example.com", "nope"))
 
+    requests.delete(f"{shop.url}/_sandbox/stats", timeout=30)  # peak_in_flight back to 0
     with concurrent.futures.ThreadPoolExecutor(3) as pool:
         slow = pool.submit(shop.api.get, "/version")
-        time.sleep(0.1)
+        # Until the slow call holds its slot (on a loaded machine a fixed pause may end
+        # first); its 1.5 s latency then leaves the others ample time to meet it.
+        deadline = time.monotonic() + 60
+        while requests.get(f"{shop.url}/_sandbox/stats", timeout=30).json()["peak_in_flight"] < 1:
+            assert time.monotonic() < deadline, "the slow call never started"
+            time.sleep(0.01)
         second = pool.submit(shop.api.get, "/version")
         stranger = pool.submit(other.get, "/version")
         results = [slow.result(), second.result(), stranger.result()]

@@ -96,7 +96,7 @@ def test_cli_serves_and_keeps_a_snapshot(tmp_path):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120  # wide: a loaded machine starts processes slowly
         while not ready.exists() or not ready.read_text():
             assert process.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)

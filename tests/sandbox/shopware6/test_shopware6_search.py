@@ -262,8 +262,8 @@ def test_product_number_lookup_stays_fast(api, shop):
         ]
         assert api.upsert("product", *rows).status_code == 200
     wanted = [f"N-{i}" for i in range(0, 6000, 12)]
-    started = time.perf_counter()
-    for _ in range(5):
+    started = time.process_time()  # CPU time (this process serves the calls too): not
+    for _ in range(5):  # what a loaded machine's wait adds to the wall clock
         result = api.search(
             "product",
             {
@@ -272,7 +272,7 @@ def test_product_number_lookup_stays_fast(api, shop):
                 "includes": {"product": ["id", "productNumber"]},
             },
         )
-    per_call = (time.perf_counter() - started) / 5
+    per_call = (time.process_time() - started) / 5
     assert len(result["data"]) == 500
     assert per_call < 1.0, per_call
     index_hits = shop.unique[("product", ("productNumber",))]
