@@ -2,8 +2,9 @@
 
 Each sandbox (Akeneo, Shopware 6, CS-Cart) is a `SandboxApp`: its routes, its auth and its
 error bodies. `SandboxServer` serves one app on a threaded stdlib HTTP server and applies
-the switches every sandbox has (latency, concurrency and rate limits, injected 5xx and
-dropped connections), so a test or a benchmark can make any API slow or flaky on demand.
+the switches every sandbox has (latency, concurrency and rate limits, injected 5xx,
+dropped connections, and lost answers: a call handled, its effects kept, its answer never
+sent), so a test or a benchmark can make any API slow or flaky on demand.
 
 The switches can be changed while the server runs, in-process (`server.switches`) or over
 HTTP (`GET`/`PATCH /_sandbox/switches`), and `/_sandbox/stats` counts the calls per route
@@ -189,6 +190,10 @@ class Switches:
     rate_per_second: float = 0.0  # calls per second per client; 0 = unlimited; over it: 429
     error_rate: float = 0.0  # share of calls answered with an injected 500
     drop_rate: float = 0.0  # share of calls whose connection is closed with no answer
+    # Share of calls handled (their writes kept) whose connection is then closed with no
+    # answer: the client cannot tell it from a dropped call, which is what makes a retried
+    # create a duplicate when the API is not idempotent.
+    lost_answer_rate: float = 0.0
     seed: int = 0  # makes the injected faults repeatable
 
     def update(self, **changes: Any) -> None:
@@ -309,12 +314,20 @@ class _Stats:
         self.calls: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
         self.bytes_out = 0
+        self.lost_answers: Counter[str] = Counter()  # route -> handled calls left unanswered
 
     def record(self, route_name: str, status: int, size: int) -> None:
         with self._lock:
             self.calls[route_name] += 1
             self.statuses[status] += 1
             self.bytes_out += size
+
+    def record_lost(self, route_name: str, status: int) -> None:
+        """A call handled (answered `status`, its effects kept) whose answer was not sent."""
+        with self._lock:
+            self.calls[route_name] += 1
+            self.statuses[status] += 1
+            self.lost_answers[route_name] += 1
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -323,12 +336,15 @@ class _Stats:
                 "calls": dict(self.calls),
                 "statuses": {str(k): v for k, v in self.statuses.items()},
                 "bytes_out": self.bytes_out,
+                "lost_answers": sum(self.lost_answers.values()),
+                "lost_answers_by_route": dict(self.lost_answers),
             }
 
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
             self.statuses.clear()
+            self.lost_answers.clear()
             self.bytes_out = 0
 
 
@@ -390,6 +406,12 @@ class SandboxServer:
         self.stop()
 
     # -- faults ----------------------------------------------------------------------------
+    def answer_lost(self, route: Route | None) -> bool:
+        """Whether a handled call's answer is to be lost (`lost_answer_rate`): API calls
+        only, the control routes (and paths no route serves) always answer."""
+        rate = self.switches.lost_answer_rate
+        return bool(rate) and route is not None and not route.admin and self._roll() < rate
+
     def _roll(self) -> float:
         with self._rng_lock:
             if self._rng_seed != self.switches.seed:  # a new seed restarts the sequence
@@ -426,7 +448,9 @@ class SandboxServer:
 
     # -- one call --------------------------------------------------------------------------
     def handle(self, request: Request) -> Response | None:
-        """Answer one call; None means: drop the connection without an answer."""
+        """Answer one call; None means: drop the connection without an answer (a dropped
+        call, never handled). A lost answer is decided apart (`answer_lost`), after the
+        handler ran."""
         app = self.app
         try:
             route, params = app.match(request.method, request.path)
@@ -503,11 +527,16 @@ def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
                 server.stats.record("(dropped)", 0, 0)
                 return
             route_name = f"{self.command} {split.path}"
+            route: Route | None = None
             try:
                 route, _ = server.app.match(self.command, split.path)
                 route_name = f"{route.method} {route.pattern}"
             except HttpError:
                 pass
+            if server.answer_lost(route):  # handled, effects kept, the answer never sent
+                self.close_connection = True
+                server.stats.record_lost(route_name, response.status)
+                return
             if not split.path.startswith(ADMIN_PREFIX):
                 server.stats.record(route_name, response.status, len(response.body))
             self._write(response)
