@@ -5,6 +5,7 @@ report (pimflow/report.py) adds them up, the UI (pimflow/ui) shows them, the Ass
 carries the counts. So one definition of the counts and of an error serves them all:
 
     counts: {entity: {read, created, updated, unchanged, skipped, failed, deleted, deactivated}}
+    adopted: {entity: n}  (beside the counts, only when some: see `StageResult.adopt`)
     errors: [{entity, identifier, field, reason, details}]
     plan:   {entries: [{entity, identifier, action, changes}], total}  (pimflow/plan.py)
 
@@ -39,6 +40,9 @@ COUNTS = (
 # `deleted` and `deactivated` count what left Akeneo (never read, so apart from the sum).
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "failed")
 REMOVALS = ("deleted", "deactivated")
+# Creates whose answer was lost and that were found and adopted (`StageResult.adopt`): a
+# stage summary's {entity: n}, apart from the counts.
+ADOPTED = "adopted"
 
 # How many plan entries a stage keeps: all a dry run can show (STAGE_PLAN_CAP), a real
 # run's sample (REAL_RUN_PLAN). The stage runner sets it, so a real run does not compute
@@ -103,6 +107,13 @@ class StageResult:
         if what not in COUNTS:
             raise ValueError(f"{what!r} is not a count ({', '.join(COUNTS)})")
         self.counts.setdefault(entity, empty_counts())[what] += n
+
+    def adopt(self, entity: str, n: int = 1) -> None:
+        """A create whose answer was lost, found in the shop by its natural key and adopted
+        instead of being made twice. Still counted `created` (this run made it): `adopted`
+        is a figure beside the counts, outside `read = created + ... + failed`."""
+        adopted = self.extra.setdefault(ADOPTED, {})
+        adopted[entity] = adopted.get(entity, 0) + n
 
     def fail(
         self, entity: str, identifier: Any, field_name: str, reason: str, details: str = ""
