@@ -158,6 +158,12 @@ class Response:
         return cls(status, data, {"Content-Type": content_type, **(headers or {})})
 
 
+@dataclass
+class LostAnswer(Response):
+    """What a handler answered, never to be sent: the connection is closed instead
+    (`Switches.lost_answer_rate`)."""
+
+
 Handler = Callable[[Request], Response]
 
 
@@ -406,11 +412,10 @@ class SandboxServer:
         self.stop()
 
     # -- faults ----------------------------------------------------------------------------
-    def answer_lost(self, route: Route | None) -> bool:
-        """Whether a handled call's answer is to be lost (`lost_answer_rate`): API calls
-        only, the control routes (and paths no route serves) always answer."""
+    def answer_lost(self) -> bool:
+        """Whether the answer of a call its handler ran is to be lost (`lost_answer_rate`)."""
         rate = self.switches.lost_answer_rate
-        return bool(rate) and route is not None and not route.admin and self._roll() < rate
+        return bool(rate) and self._roll() < rate
 
     def _roll(self) -> float:
         with self._rng_lock:
@@ -449,8 +454,8 @@ class SandboxServer:
     # -- one call --------------------------------------------------------------------------
     def handle(self, request: Request) -> Response | None:
         """Answer one call; None means: drop the connection without an answer (a dropped
-        call, never handled). A lost answer is decided apart (`answer_lost`), after the
-        handler ran."""
+        call, never handled); a LostAnswer: the handler ran, its effects stay, but the
+        connection is to be closed without sending its answer."""
         app = self.app
         try:
             route, params = app.match(request.method, request.path)
@@ -477,7 +482,10 @@ class SandboxServer:
                     app.authenticate(request)
                 except HttpError as exc:
                     return app.error_response(exc)
-            return self._dispatch(route, request)
+            response = self._dispatch(route, request)
+            if self.answer_lost():
+                return LostAnswer(response.status, response.body, response.headers)
+            return response
         finally:
             self._limiter.leave(key)
 
@@ -527,13 +535,12 @@ def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
                 server.stats.record("(dropped)", 0, 0)
                 return
             route_name = f"{self.command} {split.path}"
-            route: Route | None = None
             try:
                 route, _ = server.app.match(self.command, split.path)
                 route_name = f"{route.method} {route.pattern}"
             except HttpError:
                 pass
-            if server.answer_lost(route):  # handled, effects kept, the answer never sent
+            if isinstance(response, LostAnswer):  # handled, effects kept, no answer sent
                 self.close_connection = True
                 server.stats.record_lost(route_name, response.status)
                 return
