@@ -10,9 +10,11 @@ fingerprints (what the shop holds, by natural key: the ids a shop hands out foll
 order of the calls, which faults change) must be equal, every product code unique, and the
 run report counts the CS-Cart objects adopted after a lost answer.
 
-The rate limit is 100 calls/s, not the issue's 20: a CS-Cart sync of 1,000 products makes
-about 4,000 calls, 200 s at 20/s before any retry; at 100/s the limit is still met (429s
-with Retry-After, which the hooks honour) and each test stays well under three minutes.
+The rate limit is 50 calls/s, not the issue's 20: a CS-Cart sync of 1,000 products makes
+about 4,000 calls, 200 s at 20/s before any retry. Unlimited, this machine's CS-Cart sync
+makes some 75 calls/s, so at 50/s the limit is met (429s with Retry-After, which the hook
+honours: asserted) and each test stays under three minutes. Shopware's batched sync makes
+too few calls to reach it.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ FAULTS = Switches(
     lost_answer_rate=0.10,
     error_rate=0.10,
     drop_rate=0.05,
-    rate_per_second=100,
+    rate_per_second=50,
     seed=16,
 )
 # Enough retries that a call meeting a fault, a 429 and another fault still lands (each
@@ -214,6 +216,7 @@ def test_cscart_under_lost_answers_ends_as_a_clean_run_with_no_duplicate(tmp_pat
 
     assert stats["lost_answers"] > 100, stats  # the faults were there, and many
     assert stats["statuses"].get("500", 0) > 100 and stats["calls"].get("(dropped)", 0) > 50
+    assert stats["statuses"].get("429", 0) > 0  # the rate limit was met
     # What the faults run reports is what the clean run does (the catalog's own warnings).
     assert errors(report) == errors(clean_report)
     assert report["counts"] == clean_report["counts"]
