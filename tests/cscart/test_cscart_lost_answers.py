@@ -9,7 +9,7 @@ import json
 import pytest
 
 from pimflow.cscart.hook import CsCartHook
-from pimflow.hooks.base import AnswerLost
+from pimflow.hooks.base import AnswerLost, ApiError
 from pimflow.sandboxes import SANDBOX_CONNECTIONS
 from pimflow_sandbox.cli import create_app
 from pimflow_sandbox.server import SandboxServer
@@ -76,3 +76,19 @@ def test_the_retry_budget_bounds_the_lookups(shop):
     with pytest.raises(AnswerLost):
         hook.create("categories", {"category": "Shoes"}, lambda: None)
     assert hook.calls["POST /api/categories"] == 3  # the first and max_retries (2) more
+
+
+def test_a_create_that_could_not_connect_is_retried_without_a_lookup(monkeypatch):
+    """A refused connection never reached the shop: no answer was lost, nothing to look up."""
+    with SandboxServer(create_app("cscart", catalog="empty", seed=1), port=0) as server:
+        url = server.url
+    # stopped: nothing listens there any more
+    connection = SANDBOX_CONNECTIONS["cscart"](url)
+    connection["extra"] = {"max_retries": 2, "retry_max_wait": 0.05}
+    monkeypatch.setenv("AIRFLOW_CONN_CSCART_DEFAULT", json.dumps(connection))
+    hook = CsCartHook("cscart_default")
+    looked: list[bool] = []
+    with pytest.raises(ApiError) as error:
+        hook.create("categories", {"category": "Shoes"}, lambda: looked.append(True))
+    assert not isinstance(error.value, AnswerLost) and "connection failed" in str(error.value)
+    assert looked == [] and hook.calls["POST /api/categories"] == 3
