@@ -8,7 +8,8 @@ sent), so a test or a benchmark can make any API slow or flaky on demand.
 
 The switches can be changed while the server runs, in-process (`server.switches`) or over
 HTTP (`GET`/`PATCH /_sandbox/switches`), and `/_sandbox/stats` counts the calls per route
-(and `peak_in_flight`: the most calls one client had in flight at once),
+(and `peak_in_flight`: the most calls one client had in flight at once; `lost_answers`,
+by route in `lost_answers_by_route`: the calls handled whose answer was not sent),
 which is how benchmarks compare the calls a sync made against the minimum.
 """
 
