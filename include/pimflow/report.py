@@ -12,7 +12,7 @@ from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 
-from pimflow.results import COUNTS, FIGURES, OUTCOMES, REMOVALS, add_counts
+from pimflow.results import ADOPTED, COUNTS, FIGURES, OUTCOMES, REMOVALS, add_counts
 from pimflow.staging import read_json, staging_root, write_json
 from pimflow.wording import (
     DRY_RUN_BANNER,
@@ -106,6 +106,7 @@ def build_report(
     `dry_run`: the run's param; None: as the upload stages' summaries say."""
     failed_stages = sorted(name for name, summary in stages.items() if summary is None)
     counts: dict[str, dict[str, int]] = {}
+    adopted: dict[str, int] = {}
     errors: list[dict[str, Any]] = []
     repairs: list[dict[str, Any]] = []
     would_write: dict[str, int] = {}
@@ -118,6 +119,8 @@ def build_report(
             planned.append((name, summary))
             target_calls += int(summary.get("calls", 0))
             add_counts(counts, summary.get("counts") or {})
+            for entity, n in (summary.get(ADOPTED) or {}).items():
+                adopted[entity] = adopted.get(entity, 0) + int(n)
             errors.extend(summary.get("errors") or [])
             repairs.extend({**r, "stage": name} for r in summary.get("repairs") or [])
             for route, n in (summary.get("would_write") or {}).items():
@@ -155,6 +158,9 @@ def build_report(
         "wall_seconds": round(wall_seconds, 2),
         "read": read,
         "counts": counts,
+        # Creates whose answer was lost, found by their natural key and adopted, not made
+        # twice: counted `created` too (pimflow/results.py StageResult.adopt).
+        "adopted": dict(sorted(adopted.items())),
         "refused": 0,
         "errors": errors,
         # Items edited in the shop that a verifying reconcile sent again, with the fields
@@ -248,6 +254,12 @@ def summary_text(report: dict[str, Any], max_errors: int = 20) -> str:
         shown = [*COUNTS, *(key for key in FIGURES if counts.get(key))]
         lines.append(
             f"  {entity}: " + ", ".join(f"{counts.get(key, 0)} {words[key]}" for key in shown)
+        )
+    adopted = report.get("adopted") or {}
+    if adopted:
+        lines.append(
+            "  adopted (created, the answer lost, found in the shop instead of made twice): "
+            + ", ".join(f"{n} {entity}" for entity, n in sorted(adopted.items()))
         )
     lines += [
         f"  calls: {report['calls']['akeneo']} to Akeneo, {report['calls']['target']} to the shop",

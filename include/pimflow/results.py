@@ -6,6 +6,7 @@ carries the counts. So one definition of the counts and of an error serves them 
 
     counts: {entity: {read, created, updated, unchanged, skipped, failed, deleted, deactivated}}
             (and `repaired` where a verifying reconcile repaired some: see FIGURES)
+    adopted: {entity: n}  (beside the counts, only when some: see `StageResult.adopt`)
     errors: [{entity, identifier, field, reason, details}]
     repairs: [{entity, identifier, fields}]  (only when some were repaired)
     plan:   {entries: [{entity, identifier, action, changes}], total}  (pimflow/plan.py)
@@ -46,6 +47,9 @@ REMOVALS = ("deleted", "deactivated")
 # pimflow wrote them, were read back from the shop; `repaired` ones held otherwise there
 # (edited in the shop) and were sent again, so they are also counted as `updated`.
 FIGURES = ("verified", "repaired")
+# Creates whose answer was lost and that were found and adopted (`StageResult.adopt`): a
+# stage summary's {entity: n}, apart from the counts.
+ADOPTED = "adopted"
 
 # How many plan entries a stage keeps: all a dry run can show (STAGE_PLAN_CAP), a real
 # run's sample (REAL_RUN_PLAN). The stage runner sets it, so a real run does not compute
@@ -123,6 +127,13 @@ class StageResult:
         self.repairs.append(
             {"entity": entity, "identifier": str(identifier), "fields": sorted(set(fields))}
         )
+
+    def adopt(self, entity: str, n: int = 1) -> None:
+        """A create whose answer was lost, found in the shop by its natural key and adopted
+        instead of being made twice. Still counted `created` (this run made it): `adopted`
+        is a figure beside the counts, outside `read = created + ... + failed`."""
+        adopted = self.extra.setdefault(ADOPTED, {})
+        adopted[entity] = adopted.get(entity, 0) + n
 
     def fail(
         self, entity: str, identifier: Any, field_name: str, reason: str, details: str = ""

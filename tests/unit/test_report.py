@@ -271,3 +271,28 @@ def test_the_run_note_comes_from_the_report_and_fits_airflow_s_column(tmp_path, 
     note = note_for("akeneo_to_shopware6", "manual__1")
     assert len(note) == NOTE_LENGTH and note.endswith("…")
     assert note.startswith("DRY RUN — nothing was written · failed · report: xxx")
+
+
+def test_adopted_creates_are_summed_per_entity_beside_the_counts():
+    """Creates whose answer was lost and that were found in the shop (StageResult.adopt):
+    each stage's figure summed per entity, shown in the summary and the HTML page, and
+    outside `read = created + ...` (they are counted created)."""
+    from pimflow.results import StageResult
+    from pimflow.ui import render_report_html
+
+    products = StageResult()
+    products.count("product", "read", 3)
+    products.count("product", "created", 3)
+    products.adopt("product", 2)
+    products.adopt("category")
+    given = stages(products=products.counts["product"])
+    given["shopware6.products"]["adopted"] = products.as_dict()["adopted"]
+    given["shopware6.categories"]["adopted"] = {"category": 2}
+    report = build(given)
+    assert report["adopted"] == {"category": 3, "product": 2}
+    assert count_problems(report) == []
+    text = summary_text(report)
+    assert "found in the shop instead of made twice): 3 category, 2 product" in text
+    assert "2 product" in render_report_html(report).split("adopted", 1)[1]
+    assert build(stages())["adopted"] == {}
+    assert "adopted" not in summary_text(build(stages()))

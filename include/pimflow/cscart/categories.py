@@ -3,7 +3,9 @@
 Parents before children, one tree level at a time (a level's categories in parallel): a
 child needs its parent's CS-Cart id. Each category costs one call when created (its name in
 the base language lands in every language) plus one per language whose name differs;
-afterwards only what changed is sent. A lost id map is rebuilt by name under the same parent.
+afterwards only what changed is sent. A lost id map is rebuilt by name under the same parent;
+a create whose answer was lost is looked up the same way before it is posted again, and the
+category found is adopted (counted in `adopted`), never made twice.
 """
 
 from __future__ import annotations
@@ -72,6 +74,28 @@ class CategorySync:
         found = self._shop().get((parent_id, name.strip().lower()))
         return found[0] if found else None
 
+    def _lookup(self, parent_id: int, name: str) -> int | None:
+        """The category a lost create made: by its name under its parent, read now (not
+        the index read before the stage wrote), leaving out the ids this sync holds (those
+        are other categories of the same name)."""
+        claimed = set(self.ids.copy().values())
+        wanted = name.strip().lower()
+        for page in self.hook.iter_pages(
+            "categories",
+            "categories",
+            {"parent_id": parent_id, "lang_code": self.languages.base_lang},
+            self.mapping.page_size,
+        ):
+            for item in sorted(page, key=lambda c: int(c["category_id"])):
+                category_id = int(item["category_id"])
+                if (
+                    int(item["parent_id"]) == parent_id
+                    and str(item["category"]).strip().lower() == wanted
+                    and category_id not in claimed
+                ):
+                    return category_id
+        return None
+
     def _forget_missing(self) -> None:
         """Categories deleted in the shop since are forgotten, so they are created again
         (and the products in them, whose payloads name the new ids, are sent again)."""
@@ -133,13 +157,17 @@ class CategorySync:
         core_hash = payload_hash(core)
         text_hashes = {lang: payload_hash(body) for lang, body in texts.items()}
         if category_id is None:
-            _, answer = self.hook.send(
-                "POST", "categories", {**core, "lang_code": base_lang}, keys=("category_id",)
+            answer, adopted = self.hook.create(
+                "categories",
+                {**core, "lang_code": base_lang},
+                lambda: self._lookup(int(core["parent_id"]), core["category"]),
+                keys=("category_id",),
             )
-            category_id = int(answer["category_id"])
+            category_id = adopted if adopted is not None else int(answer["category_id"])
             outcome["created_id"] = category_id
+            outcome["lost_and_adopted"] = adopted is not None
             for lang, body in texts.items():
-                if body["category"] != core["category"]:
+                if body["category"] != core["category"]:  # a PUT of an id: safe to resend
                     self.hook.send("PUT", f"categories/{category_id}", {**body, "lang_code": lang})
             outcome["status"] = "created"
             outcome["hashes"] = {key: core_hash}
@@ -184,6 +212,8 @@ class CategorySync:
             self.target, CATEGORY_TEXT, outcome["text_hashes"], outcome["text_payloads"]
         )
         self.result.count(CATEGORY, outcome["status"])
+        if outcome.get("lost_and_adopted"):
+            self.result.adopt(CATEGORY)
 
     def _old(self, key: str, outcome: dict[str, Any]) -> dict[str, Any] | None:
         """What the category was last written as (before this run's save)."""

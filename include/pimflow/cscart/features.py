@@ -8,6 +8,11 @@ shop's others, except the options Akeneo removed. The shop's current variants ar
 
 Calls: a new feature costs a POST, a GET (its new variant ids) and a PUT per language
 whose texts differ; an unchanged one costs nothing.
+
+A create whose answer was lost is looked up by feature code (then by type and name) before
+it is posted again, and the feature found is adopted (counted in `adopted`). The PUTs are
+safe to send again: a variant without an id whose name the feature has is that variant
+(CS-Cart reuses it), so a resent PUT adds none twice.
 """
 
 from __future__ import annotations
@@ -150,6 +155,19 @@ class FeatureSync:
                 by_name.setdefault(name, feature_id)
         return by_code, by_name, every
 
+    def _lookup(self, spec: FeatureSpec, description: str) -> int | None:
+        """The feature a lost create made: by its code, else by type and name, read now
+        (ids this sync holds for other attributes left out)."""
+        claimed = set(self.ids.copy().values())
+        by_code, by_name, _ = self._shop_features()
+        for found in (
+            by_code.get(spec.feature_code),
+            by_name.get((spec.feature_type, description.lower())),
+        ):
+            if found is not None and found not in claimed:
+                return found
+        return None
+
     def _variants(self, feature_id: int, lang: str) -> dict[int, str]:
         """The feature's variants in CS-Cart, id → name in `lang`."""
         _, body = self.hook.send("GET", f"features/{feature_id}", params={"lang_code": lang})
@@ -238,11 +256,15 @@ class FeatureSync:
                         {"variant": v["variant"], "position": v["position"]}
                         for v in core["variants"]
                     ]
-                _, answer = self.hook.send(
-                    "POST", "features", {**body, "lang_code": base_lang}, keys=("feature_id",)
+                answer, adopted = self.hook.create(
+                    "features",
+                    {**body, "lang_code": base_lang},
+                    lambda: self._lookup(spec, core["description"]),
+                    keys=("feature_id",),
                 )
-                feature_id = int(answer["feature_id"])
+                feature_id = adopted if adopted is not None else int(answer["feature_id"])
                 outcome["id"] = feature_id
+                outcome["lost_and_adopted"] = adopted is not None
                 status = "created"
                 kept: dict[int, str] = {}
                 if spec.has_variants:
@@ -353,6 +375,8 @@ class FeatureSync:
         self.store.save(self.target, FEATURE, outcome["hashes"], outcome["payloads"])
         self.store.save(self.target, FEATURE_TEXT, outcome["text_hashes"], outcome["text_payloads"])
         self.result.count(FEATURE, outcome["status"])
+        if outcome.get("lost_and_adopted"):
+            self.result.adopt(FEATURE)
 
     def _old(self, attribute: str) -> dict[str, Any] | None:
         """What the feature was last written as (before this run's save)."""

@@ -4,19 +4,25 @@ Connection `cscart_default` (type `cscart`): host = the store's base URL, login 
 administrator's e-mail, password = the API key. Extras: `api_prefix` (`/api` or `/api/2`),
 `company_id` for a Multi-Vendor vendor or a Store Builder store (requests then go to
 `/api/vendors/<id>/...`).
+
+CS-Cart's creates (`POST` of products, categories, features, variation groups) are not
+idempotent: posted twice, an object exists twice. So a create whose answer was lost (the
+connection failed after the call was sent) is not simply sent again: `create` looks the
+object up by its natural key first and adopts it when it is there. PUTs and DELETEs of an
+id are retried as they are (the same body twice leaves the same object).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from requests.auth import HTTPBasicAuth
 
 from pimflow.hooks import shapes
-from pimflow.hooks.base import RETRYABLE_STATUSES, ApiError, PimflowHttpHook
+from pimflow.hooks.base import RETRYABLE_STATUSES, AnswerLost, ApiError, PimflowHttpHook
 
 # CS-Cart answers 509 when the hourly API request limit is reached: wait and retry.
 CSCART_RETRYABLE = RETRYABLE_STATUSES | {509}
@@ -75,19 +81,56 @@ class CsCartHook(PimflowHttpHook):
     ) -> tuple[int, Any]:
         """One write (or read) with a JSON body; (status, decoded answer). Errors other than
         `ok_statuses` raise ApiError, whose `reason` and `field` say what CS-Cart refused.
-        `keys`: what a successful answer must hold (a create's new id), else ShapeError."""
+        `keys`: what a successful answer must hold, else ShapeError.
+        A POST whose answer is lost raises AnswerLost rather than being sent twice (a
+        create is not idempotent): creates go through `create`."""
         path = self.api(resource)
-        response = self.request(method, path, params=params, json=body, ok_statuses=ok_statuses)
-        if response.status_code == 204 or not response.content:
-            answer = None
-        else:
-            try:
-                answer = response.json()
-            except ValueError:
-                answer = response.text[:2000]
+        response = self.request(
+            method,
+            path,
+            params=params,
+            json=body,
+            ok_statuses=ok_statuses,
+            resend_unanswered=method.upper() != "POST",
+        )
+        answer = _decoded(response)
         if keys and response.status_code < 400:
             shapes.check_object(answer, shapes.route(method, path), keys)
         return response.status_code, answer
+
+    def create(
+        self,
+        resource: str,
+        body: dict[str, Any],
+        find: Callable[[], Any | None],
+        keys: tuple[str, ...] = (),
+    ) -> tuple[Any, Any | None]:
+        """POST a new object: (its answer, None); or, when an answer was lost and `find`
+        (a lookup by the object's natural key, returning what identifies it or None) finds
+        it in the shop, (None, what `find` returned): the object is adopted, not made twice.
+        `find` finding nothing means the lost call never landed: it is posted again, within
+        the connection's retry budget (`max_retries`). `keys`: what the answer of a create
+        must hold (its new id), else ShapeError."""
+        path = self.api(resource)
+        attempt = 0
+        while True:
+            try:
+                response = self.request("POST", path, json=body, resend_unanswered=False)
+            except AnswerLost:
+                if attempt >= self.max_retries:
+                    raise
+                # The same backoff as any retry: also gives a call still being processed
+                # (a read timeout) the time to land before we look.
+                self._sleep_before_retry(attempt, None)
+                attempt += 1
+                found = find()
+                if found is not None:
+                    return None, found
+                continue
+            answer = _decoded(response)
+            if keys:
+                shapes.check_object(answer, shapes.route("POST", path), keys)
+            return answer, None
 
     def iter_pages(
         self,
@@ -140,6 +183,16 @@ class CsCartHook(PimflowHttpHook):
         except Exception as exc:
             return False, str(exc)
         return True, "Connected to CS-Cart: the API key is accepted."
+
+
+def _decoded(response: Any) -> Any:
+    """An answer's JSON (None when empty, its start when not JSON)."""
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:2000]
 
 
 _QUERY = re.compile(r"(\bhttps?://[^\s?#'\"]+)\?[^\s'\"]*")

@@ -9,9 +9,11 @@ sent: the language-neutral core, the base language's texts and the images togeth
 
 Before writing, products the id map does not know are looked up in CS-Cart by product
 code: one listing of the whole shop when that is fewer calls than one search per product.
-So a lost state store costs some reads, never a duplicate. In a verifying reconcile,
-unchanged products are listed back (cscart/verify.py) and the parts CS-Cart holds otherwise
-are written again: `updated`, and `repaired` with the fields.
+So a lost state store costs some reads, never a duplicate; nor does a lost answer: a
+create whose answer was lost is looked up by its code before it is posted again
+(`CsCartHook.create`), and the product found is adopted (counted in `adopted`). In a
+verifying reconcile, unchanged products are listed back (cscart/verify.py) and the parts
+CS-Cart holds otherwise are written again: `updated`, and `repaired` with the fields.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ from pimflow.cscart.upload import (
 )
 from pimflow.hooks.base import ApiError
 from pimflow.hooks.shapes import ShapeError
-from pimflow.results import StageResult
+from pimflow.results import ADOPTED, StageResult
 from pimflow.staging import read_rows
 from pimflow.state import StateStore, payload_hash
 
@@ -137,6 +139,7 @@ class _Outcome:
     identifier: str
     product_id: int | None = None
     status: str = "unchanged"  # created, updated, unchanged, failed
+    adopted: bool = False  # created, its answer lost: found by code instead of made twice
     images: str = ""  # created, updated or "" (not sent)
     hashes: dict[str, dict[str, str]] = field(default_factory=dict)  # entity -> key -> hash
     payloads: dict[str, dict[str, Any]] = field(default_factory=dict)  # as hashes
@@ -230,6 +233,12 @@ class ProductUploader:
         self.store.save_remote_ids(self.target, PRODUCT, {k: str(v) for k, v in adopted.items()})
         self.lookups = len(unknown)
         return len(adopted)
+
+    def _find(self, identifier: str) -> int | None:
+        """The product a lost create made, by its code (the lowest id should there be more:
+        `prepare` found none with this code before the stage wrote)."""
+        _, ids = self._search_code(identifier.lower())
+        return min(ids) if ids else None
 
     def _search_code(self, code: str) -> tuple[str, list[int]]:
         """`pcode` is a LIKE search: compare the codes it finds exactly."""
@@ -386,10 +395,14 @@ class ProductUploader:
         item = plan.mapped
         base_lang = self.ctx.base_lang
         amount = None if self.mapping.amount_attribute else self.mapping.amount_default
-        _, answer = self.hook.send(
-            "POST", "products", item.create_body(base_lang, amount), keys=("product_id",)
+        answer, adopted = self.hook.create(
+            "products",
+            item.create_body(base_lang, amount),
+            lambda: self._find(item.identifier),
+            keys=("product_id",),
         )
-        outcome.product_id = int(answer["product_id"])
+        outcome.product_id = adopted if adopted is not None else int(answer["product_id"])
+        outcome.adopted = adopted is not None
         outcome.status = "created"
         outcome.images = "created" if item.image_digest else ""
         outcome.hashes = {
@@ -408,11 +421,14 @@ class ProductUploader:
             if lang == base_lang:
                 continue
             if body != base_texts:  # CS-Cart wrote the base texts into every language
+                # A PUT of an id: sent again after a lost answer, it writes the same texts.
                 self.hook.send("PUT", f"products/{outcome.product_id}", {**body, "lang_code": lang})
             outcome.hashes[PRODUCT_TEXT][f"{item.key}|{lang}"] = plan.text_hashes[lang]
             outcome.payloads[PRODUCT_TEXT][f"{item.key}|{lang}"] = body
 
     def _update(self, plan: _Plan, outcome: _Outcome) -> None:
+        # Only PUTs of the product's id: the hook resends one whose answer was lost, which
+        # writes the same body again (idempotent).
         item = plan.mapped
         base_lang = self.ctx.base_lang
         product_id = plan.product_id
@@ -471,6 +487,8 @@ class ProductUploader:
             self.result.count(PRODUCT, outcome.status)
             if outcome.repair is not None and outcome.status != "unchanged":
                 self.result.repaired(PRODUCT, outcome.identifier, outcome.repair)
+        if outcome.adopted:
+            self.result.adopt(PRODUCT)
         if outcome.status in ("created", "updated") and outcome.plan is not None:
             if self._names is None:
                 self._names = _Names(self.ctx)
@@ -594,6 +612,8 @@ def sync_products(
     for entity, counts in categories.result.counts.items():
         for key, n in counts.items():
             result.count(entity, key, n)
+    for entity, n in categories.result.extra.get(ADOPTED, {}).items():
+        result.adopt(entity, n)
     result.planned[:0] = categories.result.planned  # the fallback category, if made
     result.planned_total += categories.result.planned_total
     return result

@@ -65,6 +65,8 @@ class Removals:
 
         def remove(item: tuple[str, int]) -> tuple[str, str, str]:
             key, remote_id = item
+            # Both are safe to resend after a lost answer: a DELETE again meets 404 (gone,
+            # as wanted), a PUT of the status writes it again.
             try:
                 if policy == "delete":
                     self.hook.send("DELETE", f"{resource}/{remote_id}", ok_statuses=(404,))

@@ -10,6 +10,11 @@ topped up (products attached one by one) or, when something must leave it, disba
 created again (CS-Cart has no call to take one product out); groups of models gone from
 Akeneo are disbanded. A delta read only adds its variant products to their groups. What was
 reconciled is remembered by hash, so an unchanged group costs no call.
+
+A group create whose answer was lost is looked up by its code (CS-Cart's codes are unique)
+before it is posted again, and the group found is adopted (counted in `adopted`), its
+missing products attached. Attaching (a PUT) and disbanding (a DELETE, whose resend meets
+404) are safe to send again.
 """
 
 from __future__ import annotations
@@ -181,7 +186,21 @@ class VariationSync:
                 {"feature_id": fid, "purpose": purpose} for fid, purpose in group.features or []
             ],
         }
-        _, answer = self.hook.send("POST", "product_variations_groups", body, keys=("group",))
+        answer, adopted = self.hook.create(
+            "product_variations_groups",
+            body,
+            lambda: self._lookup(group.code),
+            keys=("group",),
+        )
+        if adopted is not None:
+            outcome["adopted"] = True
+            have = {int(p["product_id"]) for p in adopted.get("products") or []}
+            # What the lost answer said of each product is lost too: attaching the missing
+            # ones again says why CS-Cart refused them.
+            self._attach(
+                int(adopted["id"]), [m for m in sorted(group.members) if m[2] not in have], outcome
+            )
+            return int(adopted["id"])
         statuses = (answer or {}).get("products_status") or {}
         names = {str(pid): identifier for identifier, _, pid in group.members}
         for product_id, status in statuses.items():
@@ -189,6 +208,13 @@ class VariationSync:
             if reason:
                 outcome["errors"].append((names.get(str(product_id), product_id), reason))
         return int(answer["group"]["id"])
+
+    def _lookup(self, code: str) -> dict[str, Any] | None:
+        """The group a lost create made, by its code (`/product_variations_groups/:code`)."""
+        status, body = self.hook.send(
+            "GET", f"product_variations_groups/{code}", ok_statuses=(404,)
+        )
+        return body if status == 200 and isinstance(body, dict) and body.get("id") else None
 
     def reconcile(self, group: _Group, exact: bool) -> dict[str, Any]:
         """Make the CS-Cart group hold the members (exactly, after a full read)."""
@@ -213,7 +239,10 @@ class VariationSync:
                         outcome["status"] = "updated"
                     outcome["group_id"] = group_id
                     return outcome
-                self.hook.send("DELETE", f"product_variations_groups/{group_id}")
+                # 404: a resend after a lost answer (the group is gone, as wanted).
+                self.hook.send(
+                    "DELETE", f"product_variations_groups/{group_id}", ok_statuses=(404,)
+                )
                 outcome["status"] = "updated"
             elif group.features is None:
                 outcome.update(status="skipped")
@@ -307,6 +336,8 @@ class VariationSync:
             self.result.fail(GROUP, f"model {group.root}", outcome["field"], outcome["reason"])
             return
         self.result.count(GROUP, outcome["status"])
+        if outcome.get("adopted"):
+            self.result.adopt(GROUP)
         new = self._plan(group, outcome, exact)
         group_id = outcome.get("group_id")
         if group_id is None:

@@ -7,6 +7,13 @@ on another's connection pool or cookie jar), bounded concurrency per connection,
 exponential backoff and jitter on 408/429/5xx and connection errors (honouring
 `Retry-After`, with a bounded total), a call counter for the run report and benchmarks,
 and errors that never carry a credential.
+
+A connection error or timeout after a call was sent may hide a lost answer: the API did
+the work, the answer never came back. Sending the call again is safe only when it is
+idempotent (reads, PUTs and DELETEs of a given id, Shopware's sync upserts with the ids
+pimflow chooses); a caller whose call is not (CS-Cart's creates) passes
+`resend_unanswered=False`, gets `AnswerLost`, and looks the object up by its natural key
+before it posts again (`CsCartHook.create`).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from airflow.providers.http.hooks.http import HttpHook
 from airflow.sdk.exceptions import AirflowFailException
+from urllib3.exceptions import NewConnectionError
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 # What a requests.Session holds of its configuration (Session.__attrs__ without the
@@ -64,6 +72,12 @@ class ApiError(Exception):
         self.status = status
         self.body = body
         super().__init__(f"{method} {self.url} answered {status}: {_short(body)}")
+
+
+class AnswerLost(ApiError):
+    """A call got no answer after it may have reached the API (the connection failed or
+    timed out once sent): it may have been applied. Raised instead of sending it again when
+    the caller said a repeat is not safe (`request(..., resend_unanswered=False)`)."""
 
 
 class AuthenticationError(ApiError, AirflowFailException):
@@ -212,10 +226,14 @@ class PimflowHttpHook(HttpHook):
         stream: bool = False,
         ok_statuses: tuple[int, ...] = (),
         authenticated: bool = True,
+        resend_unanswered: bool = True,
     ) -> requests.Response:
         """Send one call, retrying what is worth retrying; raise ApiError on a final error.
 
         `ok_statuses` lists error statuses the caller handles itself (returned, not raised).
+        `resend_unanswered=False`: the call is not idempotent, so one that may have reached
+        the API but got no answer raises AnswerLost at once instead of being sent again
+        (one that never left, a refused or timed-out connect, is still retried).
         """
         url = self.url(path_or_url)
         route = f"{method} {urlsplit(url).path}"
@@ -241,6 +259,8 @@ class PimflowHttpHook(HttpHook):
                 self._count(route)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 self._count(route)
+                if not resend_unanswered and not _never_sent(exc):
+                    raise AnswerLost(method, url, 0, f"no answer: {type(exc).__name__}") from None
                 if attempt >= self.max_retries:
                     raise ApiError(
                         method, url, 0, f"connection failed: {type(exc).__name__}"
@@ -322,6 +342,16 @@ class _EnvironmentOnceSession(requests.Session):
             settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
             cache[key] = settings
         return {**settings, "proxies": dict(settings["proxies"])}
+
+
+def _never_sent(exc: Exception) -> bool:
+    """Whether a failed call surely never reached the API: its connection was refused or
+    timed out while connecting. (Anything else, a reset or a read timeout, may come after
+    the API did the work.)"""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 def _body(response: requests.Response) -> Any:

@@ -41,6 +41,7 @@ class Shopware6Hook(PimflowHttpHook):
                 "and secret access key (password)"
             )
         try:
+            # Safe to resend after a lost answer: the token that answer held is never used.
             response = self.request(
                 "POST",
                 TOKEN_PATH,
@@ -140,7 +141,12 @@ class Shopware6Hook(PimflowHttpHook):
         self, operations: dict[str, dict[str, Any]], *, fail_on_error: bool = True
     ) -> tuple[int, Any]:
         """`POST /api/_action/sync`; returns (status, body). A 400 is returned, not raised,
-        so the caller can isolate the rows Shopware refused."""
+        so the caller can isolate the rows Shopware refused.
+
+        Safe to resend after a lost answer (the hook does): pimflow's syncs are upserts
+        with the ids pimflow chooses (uuid5 of Akeneo's codes, mapping.shopware_id), so a
+        second one writes the same rows again, and deletes of ids, whose resend finds the
+        row gone, which Shopware's sync leaves alone (no error)."""
         headers = {
             **JSON_HEADERS,
             "fail-on-error": "true" if fail_on_error else "false",

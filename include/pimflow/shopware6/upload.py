@@ -397,6 +397,9 @@ class Shopware6Upload:
         extension = name.suffix.lstrip(".").lower() or "bin"
         try:
             data = ObjectStoragePath(file["path"]).read_bytes()
+            # Safe to resend after a lost answer: the media row's id is the file's (its
+            # sha256) and so is the file name, so a second upload replaces the file by
+            # itself (FileSaver refuses a name only when another media row has it).
             self.hook.request(
                 "POST",
                 f"/api/_action/media/{media_id(file['sha256'])}/upload",

@@ -92,6 +92,7 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
         "refused": report.get("refused", 0),
         "would_write": report.get("would_write") or {},
         "count_problems": report.get("count_problems") or [],
+        "adopted": dict(sorted((report.get("adopted") or {}).items())),
         "mode": report.get("requested_mode") or report.get("mode") or "full",
         "window": report.get("window"),
         "started": report.get("started", ""),

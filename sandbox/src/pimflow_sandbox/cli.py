@@ -108,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--error-rate", type=float, default=0.0, help="share of injected 500s")
     parser.add_argument("--drop-rate", type=float, default=0.0, help="share of dropped connections")
+    parser.add_argument(
+        "--lost-answer-rate",
+        type=float,
+        default=0.0,
+        help="share of calls handled (their writes kept) whose answer is never sent",
+    )
     parser.add_argument("--fault-seed", type=int, default=0, help="seed of the injected faults")
     parser.add_argument(
         "--set",
@@ -140,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             rate_per_second=args.rate_limit,
             error_rate=args.error_rate,
             drop_rate=args.drop_rate,
+            lost_answer_rate=args.lost_answer_rate,
             seed=args.fault_seed,
         )
         # With `all`, --port 0 gives every sandbox a free port; another --port fits one only.

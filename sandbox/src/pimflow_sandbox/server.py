@@ -2,12 +2,14 @@
 
 Each sandbox (Akeneo, Shopware 6, CS-Cart) is a `SandboxApp`: its routes, its auth and its
 error bodies. `SandboxServer` serves one app on a threaded stdlib HTTP server and applies
-the switches every sandbox has (latency, concurrency and rate limits, injected 5xx and
-dropped connections), so a test or a benchmark can make any API slow or flaky on demand.
+the switches every sandbox has (latency, concurrency and rate limits, injected 5xx,
+dropped connections, and lost answers: a call handled, its effects kept, its answer never
+sent), so a test or a benchmark can make any API slow or flaky on demand.
 
 The switches can be changed while the server runs, in-process (`server.switches`) or over
 HTTP (`GET`/`PATCH /_sandbox/switches`), and `/_sandbox/stats` counts the calls per route
-(and `peak_in_flight`: the most calls one client had in flight at once),
+(and `peak_in_flight`: the most calls one client had in flight at once; `lost_answers`,
+by route in `lost_answers_by_route`: the calls handled whose answer was not sent),
 which is how benchmarks compare the calls a sync made against the minimum.
 """
 
@@ -157,6 +159,12 @@ class Response:
         return cls(status, data, {"Content-Type": content_type, **(headers or {})})
 
 
+@dataclass
+class LostAnswer(Response):
+    """What a handler answered, never to be sent: the connection is closed instead
+    (`Switches.lost_answer_rate`)."""
+
+
 Handler = Callable[[Request], Response]
 
 
@@ -189,6 +197,10 @@ class Switches:
     rate_per_second: float = 0.0  # calls per second per client; 0 = unlimited; over it: 429
     error_rate: float = 0.0  # share of calls answered with an injected 500
     drop_rate: float = 0.0  # share of calls whose connection is closed with no answer
+    # Share of calls handled (their writes kept) whose connection is then closed with no
+    # answer: the client cannot tell it from a dropped call, which is what makes a retried
+    # create a duplicate when the API is not idempotent.
+    lost_answer_rate: float = 0.0
     seed: int = 0  # makes the injected faults repeatable
 
     def update(self, **changes: Any) -> None:
@@ -309,12 +321,20 @@ class _Stats:
         self.calls: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
         self.bytes_out = 0
+        self.lost_answers: Counter[str] = Counter()  # route -> handled calls left unanswered
 
     def record(self, route_name: str, status: int, size: int) -> None:
         with self._lock:
             self.calls[route_name] += 1
             self.statuses[status] += 1
             self.bytes_out += size
+
+    def record_lost(self, route_name: str, status: int) -> None:
+        """A call handled (answered `status`, its effects kept) whose answer was not sent."""
+        with self._lock:
+            self.calls[route_name] += 1
+            self.statuses[status] += 1
+            self.lost_answers[route_name] += 1
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -323,12 +343,15 @@ class _Stats:
                 "calls": dict(self.calls),
                 "statuses": {str(k): v for k, v in self.statuses.items()},
                 "bytes_out": self.bytes_out,
+                "lost_answers": sum(self.lost_answers.values()),
+                "lost_answers_by_route": dict(self.lost_answers),
             }
 
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
             self.statuses.clear()
+            self.lost_answers.clear()
             self.bytes_out = 0
 
 
@@ -390,6 +413,11 @@ class SandboxServer:
         self.stop()
 
     # -- faults ----------------------------------------------------------------------------
+    def answer_lost(self) -> bool:
+        """Whether the answer of a call its handler ran is to be lost (`lost_answer_rate`)."""
+        rate = self.switches.lost_answer_rate
+        return bool(rate) and self._roll() < rate
+
     def _roll(self) -> float:
         with self._rng_lock:
             if self._rng_seed != self.switches.seed:  # a new seed restarts the sequence
@@ -426,7 +454,9 @@ class SandboxServer:
 
     # -- one call --------------------------------------------------------------------------
     def handle(self, request: Request) -> Response | None:
-        """Answer one call; None means: drop the connection without an answer."""
+        """Answer one call; None means: drop the connection without an answer (a dropped
+        call, never handled); a LostAnswer: the handler ran, its effects stay, but the
+        connection is to be closed without sending its answer."""
         app = self.app
         try:
             route, params = app.match(request.method, request.path)
@@ -453,7 +483,10 @@ class SandboxServer:
                     app.authenticate(request)
                 except HttpError as exc:
                     return app.error_response(exc)
-            return self._dispatch(route, request)
+            response = self._dispatch(route, request)
+            if self.answer_lost():
+                return LostAnswer(response.status, response.body, response.headers)
+            return response
         finally:
             self._limiter.leave(key)
 
@@ -508,6 +541,10 @@ def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
                 route_name = f"{route.method} {route.pattern}"
             except HttpError:
                 pass
+            if isinstance(response, LostAnswer):  # handled, effects kept, no answer sent
+                self.close_connection = True
+                server.stats.record_lost(route_name, response.status)
+                return
             if not split.path.startswith(ADMIN_PREFIX):
                 server.stats.record(route_name, response.status, len(response.body))
             self._write(response)

@@ -132,3 +132,21 @@ def test_uri_over_8192_characters_gets_414(demo: Client) -> None:
     )
     assert response.status_code == 414
     assert demo.get("/api/rest/v1/attributes?limit=1").status_code == 200
+
+
+def test_a_lost_answer_keeps_the_write(fresh: Client) -> None:
+    """`lost_answer_rate`: the call is handled, then its connection closes with no answer."""
+    fresh.server.switches.update(lost_answer_rate=1.0)
+    body = {"identifier": "lost-1", "family": "electronics", "categories": ["speakers"]}
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.post(
+            fresh.url + "/api/rest/v1/products",
+            json=body,
+            headers={"Authorization": f"Bearer {fresh.token}"},
+            timeout=10,
+        )
+    fresh.server.switches.update(lost_answer_rate=0.0)
+    stats = requests.get(fresh.url + "/_sandbox/stats", timeout=10).json()
+    assert stats["lost_answers"] == 1
+    assert stats["lost_answers_by_route"] == {"POST /api/rest/v1/products": 1}
+    assert fresh.get("/api/rest/v1/products/lost-1").json()["family"] == "electronics"

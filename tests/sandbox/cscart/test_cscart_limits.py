@@ -147,3 +147,33 @@ def test_options_are_checked(shop: Shop) -> None:
     assert shop.api.session.patch(url, json={"items_per_page": 25}).json()["items_per_page"] == 25
     assert len(shop.api.get("/products").json()["products"]) == 0
     assert shop.api.get("/products").json()["params"]["items_per_page"] == 25
+
+
+def test_a_lost_answer_keeps_the_write(shop: Shop) -> None:
+    """`lost_answer_rate`: the product is created, the client gets no answer; switchable
+    over HTTP and counted in the stats."""
+    switches = shop.url + "/_sandbox/switches"
+    category = shop.category()
+    patched = shop.api.session.patch(switches, json={"lost_answer_rate": 1})
+    assert patched.json()["lost_answer_rate"] == 1.0
+    try:
+        with pytest.raises(requests.ConnectionError):
+            requests.post(
+                shop.url + "/api/products",
+                json={
+                    "product": "Lost",
+                    "product_code": "LOST-1",
+                    "price": 5,
+                    "category_ids": [category],
+                },
+                auth=(EMAIL, API_KEY),
+                timeout=5,
+            )
+    finally:
+        shop.api.session.patch(switches, json={"lost_answer_rate": 0})
+    assert shop.api.session.get(switches).json()["lost_answer_rate"] == 0.0
+    found = shop.api.get("/products", params={"pcode": "LOST-1"}).json()["products"]
+    assert [p["product_code"] for p in found] == ["LOST-1"]
+    stats = shop.api.session.get(shop.url + "/_sandbox/stats").json()
+    assert stats["lost_answers"] == 1
+    assert stats["lost_answers_by_route"] == {"POST /api/products": 1}

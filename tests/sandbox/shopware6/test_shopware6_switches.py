@@ -77,3 +77,26 @@ def test_switches_and_stats_over_http(server, api):
     )
     stats = requests.get(f"{server.url}/_sandbox/stats").json()
     assert stats["calls"] == {"POST /api/_action/sync": 1}
+
+
+def test_a_lost_answer_keeps_the_write(server, api):
+    """`lost_answer_rate`: the sync is applied, its answer never sent; seeded by `seed`."""
+    server.switches.update(lost_answer_rate=1.0)
+    row = {"id": "a" * 32, "name": "Lost answer", "taxRate": 5}
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.call(
+            "POST", "/api/_action/sync", [{"entity": "tax", "action": "upsert", "payload": [row]}]
+        )
+    server.switches.update(lost_answer_rate=0.0)
+    api.http.close()
+    assert api.one("tax", "a" * 32)["name"] == "Lost answer"
+    assert requests.get(f"{server.url}/_sandbox/stats").json()["lost_answers"] >= 1
+
+
+def test_lost_answers_follow_the_fault_seed(server):
+    rolls = []
+    for seed in (7, 8, 7):  # a new seed restarts the sequence
+        server.switches.update(lost_answer_rate=0.5, seed=seed)
+        rolls.append([server.answer_lost() for _ in range(20)])
+    server.switches.update(lost_answer_rate=0.0, seed=0)
+    assert rolls[0] == rolls[2] != rolls[1] and True in rolls[0] and False in rolls[0]
