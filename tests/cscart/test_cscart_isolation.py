@@ -34,7 +34,9 @@ class FakeHook:
                 return 201, {"product_id": next(self.ids)}
         return 200, {}
 
-    def create(self, resource: str, body: Any, find: Any) -> tuple[Any, None]:
+    def create(
+        self, resource: str, body: Any, find: Any, keys: tuple[str, ...] = ()
+    ) -> tuple[Any, None]:
         """CsCartHook.create with every answer there: a plain POST."""
         return self.send("POST", resource, body)[1], None
 

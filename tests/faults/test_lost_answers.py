@@ -5,7 +5,9 @@ makes, and no duplicate.
 For each target: the same 1,000-product Akeneo catalog is synced once into a fresh shop
 with no faults and once into another fresh shop (same seed) whose API loses 10 % of its
 answers, answers 10 % of its calls with a 500, drops 5 % of its connections and limits the
-calls per second (Shopware's tokens live a minute, not ten). The two shops'
+calls per second (Shopware's tokens live a minute, not ten); the Akeneo it reads from loses
+10 % of its answers, answers 10 % with a 500 and drops 5 % of its connections too (reads
+and token grants: retried as they are, a lost answer costs a call, never a page). The two shops'
 fingerprints (what the shop holds, by natural key: the ids a shop hands out follow the
 order of the calls, which faults change) must be equal, every product code unique, and the
 run report counts the CS-Cart objects adopted after a lost answer.
@@ -44,6 +46,8 @@ FAULTS = Switches(
     rate_per_second=50,
     seed=16,
 )
+# Akeneo's: the same faults but no rate limit (its reads are few and fast to retry).
+AKENEO_FAULTS = dataclasses.replace(FAULTS, rate_per_second=0, seed=17)
 # Enough retries that a call meeting a fault, a 429 and another fault still lands (each
 # attempt fails about one time in four), with short waits so the run does not crawl.
 RETRIES = {"max_retries": 12, "retry_max_wait": 1}
@@ -60,8 +64,7 @@ def pointed(
     patch.delenv("PIMFLOW_CSCART_MAPPING", raising=False)
     for name, server in servers.items():
         connection = SANDBOX_CONNECTIONS[name](server.url)
-        if name != "akeneo":
-            connection["extra"] = {**(connection.get("extra") or {}), **RETRIES}
+        connection["extra"] = {**(connection.get("extra") or {}), **RETRIES}
         patch.setenv(f"AIRFLOW_CONN_{name.upper()}_DEFAULT", json.dumps(connection))
     yield
 
@@ -70,7 +73,11 @@ def pointed(
 def sandboxes(target: str, faults: bool, **options: str) -> Iterator[dict[str, SandboxServer]]:
     switches = dataclasses.replace(FAULTS) if faults else Switches()
     servers = {
-        "akeneo": SandboxServer(create_app("akeneo", catalog=PRODUCTS, seed=7), port=0),
+        "akeneo": SandboxServer(
+            create_app("akeneo", catalog=PRODUCTS, seed=7),
+            port=0,
+            switches=dataclasses.replace(AKENEO_FAULTS) if faults else Switches(),
+        ),
         target: SandboxServer(
             create_app(target, catalog="empty", seed=1, options=options), port=0, switches=switches
         ),
@@ -79,6 +86,9 @@ def sandboxes(target: str, faults: bool, **options: str) -> Iterator[dict[str, S
         server.start()
     try:
         yield servers
+        if faults:  # the reads met the faults too, and the fingerprints say nothing was lost
+            akeneo = servers["akeneo"].stats.snapshot()
+            assert akeneo["lost_answers"] > 10 and akeneo["statuses"].get("500", 0) > 10, akeneo
     finally:
         for server in servers.values():
             server.stop()
