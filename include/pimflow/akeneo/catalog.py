@@ -44,7 +44,7 @@ from pimflow.akeneo.values import (
     parse_values,
 )
 from pimflow.hooks.akeneo import AkeneoHook
-from pimflow.staging import ChunkWriter
+from pimflow.staging import ChunkWriter, cyclic_gc_paused
 
 log = logging.getLogger(__name__)
 
@@ -284,13 +284,14 @@ def extract_partition(
         for query in searches:
             # The next page comes while this one is parsed and staged: one call in flight.
             for page in hook.iter_pages(path, query, read_ahead=True):
-                for item in page:
-                    row = convert(item)
-                    with_errors += _log_errors(
-                        row.get("identifier") or row.get("code"), row["errors"]
-                    )
-                    references.collect(row["values"], attributes)
-                    writer.add(row)
+                with cyclic_gc_paused():  # new trees of dicts, no cycle (see staging)
+                    for item in page:
+                        row = convert(item)
+                        with_errors += _log_errors(
+                            row.get("identifier") or row.get("code"), row["errors"]
+                        )
+                        references.collect(row["values"], attributes)
+                        writer.add(row)
     with ChunkWriter(folder, REFERENCES, part=f"{entity}_{part}") as refs:
         refs.extend(references.rows())
     return {
