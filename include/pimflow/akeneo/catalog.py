@@ -39,6 +39,7 @@ from pimflow.akeneo.values import (
     ASSET_TYPES,
     MEDIA_TYPES,
     MULTI_SELECT_TYPES,
+    REFERENCE_ENTITY_TYPES,
     SELECT_TYPES,
     AttributeInfo,
     parse_values,
@@ -79,6 +80,11 @@ def partition_queries(
         )
 
 
+# The types whose values name a record, an asset or a media file; and the option types.
+REFERENCE_TYPES = REFERENCE_ENTITY_TYPES | ASSET_TYPES | MEDIA_TYPES
+OPTION_TYPES = SELECT_TYPES | MULTI_SELECT_TYPES
+
+
 class ReferenceCollector:
     """The guide's record/asset code lists and the media codes, deduplicated."""
 
@@ -90,8 +96,8 @@ class ReferenceCollector:
     ) -> None:
         for code, entries in values.items():
             attribute = attributes.get(code)
-            if attribute is None:
-                continue
+            if attribute is None or attribute.type not in REFERENCE_TYPES:
+                continue  # most values point to nothing: their entries are not walked
             kind = attribute.type
             for entry in entries:
                 if entry.get("raw"):
@@ -122,7 +128,7 @@ def _fill_option_labels(
     the staged attribute options."""
     for code, entries in values.items():
         attribute = attributes.get(code)
-        if attribute is None or attribute.type not in SELECT_TYPES | MULTI_SELECT_TYPES:
+        if attribute is None or attribute.type not in OPTION_TYPES:
             continue
         for entry in entries:
             if entry.get("raw"):
