@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from pimflow.staging import ChunkWriter, Dataset, read_rows, run_folder
+import gc
+import threading
+
+from pimflow.staging import ChunkWriter, Dataset, cyclic_gc_paused, read_rows, run_folder
 from pimflow.state import StateStore, payload_hash
 
 DATASET = Dataset("things", {"code": "string", "enabled": "bool", "n": "int", "values": "json"})
@@ -60,3 +63,29 @@ def test_id_map_keeps_the_targets_ids_per_entity(tmp_path):
     assert store.remote_ids("cscart:a", "product") == {"sku-2": "13"}
     assert store.remote_ids("cscart:b", "product") == {}
     store.close()
+
+
+def test_the_gc_pause_holds_while_any_overlapping_region_runs_and_restores_what_it_found():
+    assert gc.isenabled()
+    inside, leave = threading.Event(), threading.Event()
+
+    def other_region() -> None:  # the read-ahead thread decoding while the caller stages
+        with cyclic_gc_paused():
+            inside.set()
+            leave.wait(10)
+
+    with cyclic_gc_paused():
+        thread = threading.Thread(target=other_region)
+        thread.start()
+        inside.wait(10)
+    assert not gc.isenabled()  # the first region ended, the other still runs
+    leave.set()
+    thread.join(10)
+    assert gc.isenabled()
+    gc.disable()  # a caller that turned the collector off keeps it off
+    try:
+        with cyclic_gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -8,6 +8,7 @@ and the records, assets and media files that values point to are gathered on the
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
@@ -39,12 +40,13 @@ from pimflow.akeneo.values import (
     ASSET_TYPES,
     MEDIA_TYPES,
     MULTI_SELECT_TYPES,
+    REFERENCE_ENTITY_TYPES,
     SELECT_TYPES,
     AttributeInfo,
     parse_values,
 )
 from pimflow.hooks.akeneo import AkeneoHook
-from pimflow.staging import ChunkWriter
+from pimflow.staging import ChunkWriter, cyclic_gc_paused
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,11 @@ def partition_queries(
         )
 
 
+# The types whose values name a record, an asset or a media file; and the option types.
+REFERENCE_TYPES = REFERENCE_ENTITY_TYPES | ASSET_TYPES | MEDIA_TYPES
+OPTION_TYPES = SELECT_TYPES | MULTI_SELECT_TYPES
+
+
 class ReferenceCollector:
     """The guide's record/asset code lists and the media codes, deduplicated."""
 
@@ -90,8 +97,8 @@ class ReferenceCollector:
     ) -> None:
         for code, entries in values.items():
             attribute = attributes.get(code)
-            if attribute is None:
-                continue
+            if attribute is None or attribute.type not in REFERENCE_TYPES:
+                continue  # most values point to nothing: their entries are not walked
             kind = attribute.type
             for entry in entries:
                 if entry.get("raw"):
@@ -122,7 +129,7 @@ def _fill_option_labels(
     the staged attribute options."""
     for code, entries in values.items():
         attribute = attributes.get(code)
-        if attribute is None or attribute.type not in SELECT_TYPES | MULTI_SELECT_TYPES:
+        if attribute is None or attribute.type not in OPTION_TYPES:
             continue
         for entry in entries:
             if entry.get("raw"):
@@ -257,41 +264,35 @@ def extract_partition(
     pimflow.akeneo.selection.selection_queries)."""
     channel = load_channel(folder)
     source = source or SourceFilter(channel["channel"], channel["locales"])
-    attributes = load_attributes(folder)
-    labels = load_option_labels(folder)
     for_products = entity == "products"
-    if for_products:
-        path, dataset = PRODUCTS_PATH, PRODUCTS
-
-        def convert(item: dict[str, Any]) -> dict[str, Any]:
-            return canonical_product(item, attributes, labels)
-    else:
-        path, dataset = MODELS_PATH, PRODUCT_MODELS
-        variants = load_family_variants(folder)
-
-        def convert(item: dict[str, Any]) -> dict[str, Any]:
-            return canonical_model(item, attributes, variants, labels)
+    path, dataset = (PRODUCTS_PATH, PRODUCTS) if for_products else (MODELS_PATH, PRODUCT_MODELS)
+    searches = iter(
+        queries(path, source, for_products)
+        if queries is not None
+        else partition_queries(path, source, partition[entity], for_products)
+    )
+    first = next(searches, None)
+    # A share with nothing to search (a small catalog's models fill one partition) loads
+    # no structure; it still clears its part's chunks below, as a retried task must.
+    attributes, convert = _converter(folder, for_products) if first else ({}, None)
+    searches = itertools.chain([first] if first else [], searches)
 
     keys = () if for_products else ("code",)  # what convert() indexes
     references = ReferenceCollector()
     part = f"{partition['name']}"
     with_errors = 0
     with ChunkWriter(folder, dataset, part=part) as writer:
-        searches = (
-            queries(path, source, for_products)
-            if queries is not None
-            else partition_queries(path, source, partition[entity], for_products)
-        )
         for query in searches:
             # The next page comes while this one is parsed and staged: one call in flight.
             for page in hook.iter_pages(path, query, read_ahead=True, keys=keys):
-                for item in page:
-                    row = convert(item)
-                    with_errors += _log_errors(
-                        row.get("identifier") or row.get("code"), row["errors"]
-                    )
-                    references.collect(row["values"], attributes)
-                    writer.add(row)
+                with cyclic_gc_paused():  # new trees of dicts, no cycle (see staging)
+                    for item in page:
+                        row = convert(item)
+                        with_errors += _log_errors(
+                            row.get("identifier") or row.get("code"), row["errors"]
+                        )
+                        references.collect(row["values"], attributes)
+                        writer.add(row)
     with ChunkWriter(folder, REFERENCES, part=f"{entity}_{part}") as refs:
         refs.extend(references.rows())
     return {
@@ -300,6 +301,18 @@ def extract_partition(
         "references": refs.count,
         "with_value_errors": with_errors,
     }
+
+
+def _converter(
+    folder: ObjectStoragePath, for_products: bool
+) -> tuple[dict[str, AttributeInfo], Callable[[dict[str, Any]], dict[str, Any]]]:
+    """The staged attributes, and what turns an API item into its staged row."""
+    attributes = load_attributes(folder)
+    labels = load_option_labels(folder)
+    if for_products:
+        return attributes, lambda item: canonical_product(item, attributes, labels)
+    variants = load_family_variants(folder)
+    return attributes, lambda item: canonical_model(item, attributes, variants, labels)
 
 
 def _log_errors(code: str, errors: list[dict[str, str]]) -> int:

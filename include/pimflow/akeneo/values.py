@@ -23,7 +23,7 @@ it: nothing is dropped silently. Pure functions, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -109,6 +109,11 @@ def _date(value: Any) -> str:
         raise InvalidValue(f"expected an ISO-8601 date, got {value!r}") from exc
 
 
+def _is_mapping(value: Any) -> bool:
+    # Decoded JSON objects are dicts: the ABC check (slow) only for anything else.
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _option(code: Any, linked: Mapping[str, Any] | None) -> dict[str, Any]:
     if not isinstance(code, str):
         raise InvalidValue(f"expected an option code, got {code!r}")
@@ -128,7 +133,7 @@ def _prices(value: Any) -> dict[str, str]:
     entries = value if isinstance(value, list) else [value]
     prices: dict[str, str] = {}
     for entry in entries:
-        if not isinstance(entry, Mapping):
+        if not _is_mapping(entry):
             raise InvalidValue(f"expected prices as {{amount, currency}}, got {entry!r}")
         currency = entry.get("currency") or entry.get("unit")
         if not currency:
@@ -139,56 +144,81 @@ def _prices(value: Any) -> dict[str, str]:
     return prices
 
 
+# -- one parser per attribute type: (data, linked_data) → the canonical form ----------------
+def _text(data: Any, _linked: Any) -> str:
+    if not isinstance(data, str):
+        raise InvalidValue(f"expected text, got {data!r}")
+    return data
+
+
+def _metric(data: Any, _linked: Any) -> dict[str, Any]:
+    if not _is_mapping(data) or "unit" not in data:
+        raise InvalidValue(f"expected a metric {{amount, unit}}, got {data!r}")
+    amount = data.get("amount")
+    return {"amount": None if amount is None else decimal_text(amount), "unit": data["unit"]}
+
+
+def _simple_select(data: Any, linked: Any) -> dict[str, Any]:
+    return _option(data, linked if _is_mapping(linked) else None)
+
+
+def _multi_select(data: Any, linked: Any) -> list[dict[str, Any]]:
+    codes = _string_list(data, "option")
+    linked = linked if _is_mapping(linked) else {}
+    return [_option(code, linked.get(code)) for code in codes]
+
+
+def _media(data: Any, _linked: Any) -> dict[str, str]:
+    if not isinstance(data, str):
+        raise InvalidValue(f"expected a media file code, got {data!r}")
+    return {"code": data}
+
+
+def _record(data: Any, _linked: Any) -> str:
+    if not isinstance(data, str):
+        raise InvalidValue(f"expected a record code, got {data!r}")
+    return data
+
+
+def _table(data: Any, _linked: Any) -> list[dict[str, Any]]:
+    if not isinstance(data, list) or not all(_is_mapping(row) for row in data):
+        raise InvalidValue(f"expected table rows, got {data!r}")
+    return [dict(row) for row in data]
+
+
+def _product_link(data: Any, _linked: Any) -> dict[str, Any]:
+    if not _is_mapping(data) or "type" not in data:
+        raise InvalidValue(f"expected a product link {{type, id}}, got {data!r}")
+    return {"type": data["type"], "id": data.get("id") or data.get("uuid") or data.get("code")}
+
+
+Parser = Callable[[Any, Any], Any]
+# Looked up once per attribute of a product, not tested type by type for each value.
+PARSERS: dict[str, Parser] = {
+    **dict.fromkeys(TEXT_TYPES, _text),
+    "pim_catalog_number": lambda data, _linked: decimal_text(data),
+    "pim_catalog_boolean": lambda data, _linked: _bool(data),
+    "pim_catalog_date": lambda data, _linked: _date(data),
+    "pim_catalog_metric": _metric,
+    "pim_catalog_price_collection": lambda data, _linked: _prices(data),
+    "pim_catalog_price": lambda data, _linked: _prices(data),
+    **dict.fromkeys(SELECT_TYPES, _simple_select),
+    **dict.fromkeys(MULTI_SELECT_TYPES, _multi_select),
+    **dict.fromkeys(MEDIA_TYPES, _media),
+    "akeneo_reference_entity": _record,
+    "akeneo_reference_entity_collection": lambda data, _linked: _string_list(data, "record"),
+    **dict.fromkeys(ASSET_TYPES, lambda data, _linked: _string_list(data, "asset")),
+    "pim_catalog_table": _table,
+    "pim_catalog_product_link": _product_link,
+}
+
+
 def parse_data(attribute: AttributeInfo, data: Any, linked_data: Any = None) -> Any:
     """The canonical form of one value's `data` (see the module docstring)."""
-    kind = attribute.type
-    if kind in TEXT_TYPES:
-        if not isinstance(data, str):
-            raise InvalidValue(f"expected text, got {data!r}")
-        return data
-    if kind == "pim_catalog_number":
-        return decimal_text(data)
-    if kind == "pim_catalog_boolean":
-        return _bool(data)
-    if kind == "pim_catalog_date":
-        return _date(data)
-    if kind == "pim_catalog_metric":
-        if not isinstance(data, Mapping) or "unit" not in data:
-            raise InvalidValue(f"expected a metric {{amount, unit}}, got {data!r}")
-        amount = data.get("amount")
-        return {
-            "amount": None if amount is None else decimal_text(amount),
-            "unit": data["unit"],
-        }
-    if kind in ("pim_catalog_price_collection", "pim_catalog_price"):
-        return _prices(data)
-    if kind in SELECT_TYPES:
-        return _option(data, linked_data if isinstance(linked_data, Mapping) else None)
-    if kind in MULTI_SELECT_TYPES:
-        codes = _string_list(data, "option")
-        linked = linked_data if isinstance(linked_data, Mapping) else {}
-        return [_option(code, linked.get(code)) for code in codes]
-    if kind in MEDIA_TYPES:
-        if not isinstance(data, str):
-            raise InvalidValue(f"expected a media file code, got {data!r}")
-        return {"code": data}
-    if kind == "akeneo_reference_entity":
-        if not isinstance(data, str):
-            raise InvalidValue(f"expected a record code, got {data!r}")
-        return data
-    if kind == "akeneo_reference_entity_collection":
-        return _string_list(data, "record")
-    if kind in ASSET_TYPES:
-        return _string_list(data, "asset")
-    if kind == "pim_catalog_table":
-        if not isinstance(data, list) or not all(isinstance(row, Mapping) for row in data):
-            raise InvalidValue(f"expected table rows, got {data!r}")
-        return [dict(row) for row in data]
-    if kind == "pim_catalog_product_link":
-        if not isinstance(data, Mapping) or "type" not in data:
-            raise InvalidValue(f"expected a product link {{type, id}}, got {data!r}")
-        return {"type": data["type"], "id": data.get("id") or data.get("uuid") or data.get("code")}
-    raise UnknownType(kind)
+    parser = PARSERS.get(attribute.type)
+    if parser is None:
+        raise UnknownType(attribute.type)
+    return parser(data, linked_data)
 
 
 class UnknownType(Exception):
@@ -222,17 +252,19 @@ def parse_values(
                 }
             )
             continue
+        parser = PARSERS.get(attribute.type)
         parsed_entries = []
         for entry in entries:
-            locale, scope, data = entry.get("locale"), entry.get("scope"), entry.get("data")
+            data = entry.get("data")
             if data is None:
                 continue  # an emptied value: absent from the canonical form, so it gets cleared
-            try:
-                parsed = parse_data(attribute, data, entry.get("linked_data"))
-                parsed_entries.append({"locale": locale, "scope": scope, "data": parsed})
-            except UnknownType:
+            locale, scope = entry.get("locale"), entry.get("scope")
+            if parser is None:
                 unknown.add(attribute.type)
                 parsed_entries.append({"locale": locale, "scope": scope, "data": data, "raw": True})
+                continue
+            try:
+                parsed = parser(data, entry.get("linked_data"))
             except InvalidValue as exc:
                 errors.append(
                     {
@@ -242,6 +274,8 @@ def parse_values(
                         "reason": str(exc),
                     }
                 )
+                continue
+            parsed_entries.append({"locale": locale, "scope": scope, "data": parsed})
         if parsed_entries:
             values[code] = parsed_entries
     return ParsedValues(values, errors, unknown)

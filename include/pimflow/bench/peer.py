@@ -7,8 +7,11 @@ requirement; `make bench` installs it), in its own process, as a stage runs in i
 It reads every product (or product model) with the query pimflow's extraction sends:
 pages of 100, search_after, the channel as scope and its locales (and the options'
 labels, for products); it decodes each page and keeps nothing, which is what any reader
-must at least do. Prints one JSON line: items, pages, seconds, peak RSS. The connection
-is `akeneo_default`'s (AIRFLOW_CONN_AKENEO_DEFAULT, as Airflow's JSON form).
+must at least do. With `"queries"` (a partition's, from pimflow.akeneo.catalog
+partition_queries) it reads exactly those searches instead, so that it reads the same
+pages as a pimflow partition task. Prints one JSON line: items, pages, seconds, peak
+RSS. The connection is `akeneo_default`'s (AIRFLOW_CONN_AKENEO_DEFAULT, as Airflow's
+JSON form), read before the clock starts.
 """
 
 from __future__ import annotations
@@ -30,7 +33,10 @@ def peer_query(entity: str, channel: str, locales: list[str]) -> dict[str, Any]:
     return query  # the client adds limit, pagination_type=search_after and with_count
 
 
-def read_all(entity: str, channel: str, locales: list[str]) -> dict[str, Any]:
+def read_all(
+    entity: str, channel: str, locales: list[str], queries: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Read `queries` (default: one search of every family) to the end, page by page."""
     from akeneo_api_client.client_builder import ClientBuilder
 
     connection = json.loads(os.environ["AIRFLOW_CONN_AKENEO_DEFAULT"])
@@ -42,9 +48,12 @@ def read_all(entity: str, channel: str, locales: list[str]) -> dict[str, Any]:
     )
     api = client.product_uuid_api if entity == "products" else client.product_model_api
     items = pages = 0
-    for page in api.all(page_size=100, query_params=peer_query(entity, channel, locales)):
-        pages += 1
-        items += len(page)
+    for query in [peer_query(entity, channel, locales)] if queries is None else queries:
+        # The client sets the page size and the pagination itself (in the dict it is given).
+        params = {k: v for k, v in query.items() if k not in ("limit", "pagination_type")}
+        for page in api.all(page_size=100, query_params=params):
+            pages += 1
+            items += len(page)
     return {
         "entity": entity,
         "items": items,
@@ -56,7 +65,9 @@ def read_all(entity: str, channel: str, locales: list[str]) -> dict[str, Any]:
 
 def main() -> None:
     spec = json.loads(sys.argv[1])
-    print(json.dumps(read_all(spec["entity"], spec["channel"], spec["locales"])))
+    print(
+        json.dumps(read_all(spec["entity"], spec["channel"], spec["locales"], spec.get("queries")))
+    )
 
 
 if __name__ == "__main__":
