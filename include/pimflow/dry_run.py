@@ -36,11 +36,12 @@ run; `StageContext.dry_run` only tells a stage so (e.g. not to start a media ser
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -389,6 +390,12 @@ class OverlayStore:
 
     def set_watermark(self, name: str, value: str) -> None:
         self._write(("watermark", "", ""), {name: value})
+
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        """As StateStore.batched: here every write stays in memory, so there is nothing to
+        commit in batches."""
+        yield
 
     def close(self) -> None:
         """Save this task's part of the dry run (if it is one of a run), close the real store."""

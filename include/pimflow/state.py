@@ -13,14 +13,18 @@ postgres (host, port, login, password, schema = the database).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import sqlite3
 import threading
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+# Writes per transaction inside StateStore.batched.
+BATCH_WRITES = 100
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS payload_hash (
@@ -164,6 +168,35 @@ class StateStore:
                 self._db.execute(statement)
         self._db.commit()
         self._lock = threading.Lock()
+        self._deferred: int | None = None  # writes not yet committed, inside `batched`
+
+    def _commit(self) -> None:
+        """Commit a write (the lock held), or count it inside `batched`: there, one
+        commit per BATCH_WRITES writes and one at the end."""
+        if self._deferred is None:
+            self._db.commit()
+            return
+        self._deferred += 1
+        if self._deferred >= BATCH_WRITES:
+            self._db.commit()
+            self._deferred = 0
+
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        """Writes inside are committed together (a few per transaction), not one each: for
+        a loop that records item after item. What was written is committed when the block
+        ends, however it ends, so a failure keeps what came before it."""
+        if self._deferred is not None:  # already batching: the outer block commits
+            yield
+            return
+        with self._lock:
+            self._deferred = 0
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._deferred = None
+                self._db.commit()
 
     def _select_in(self, sql: str, params: tuple, keys: Iterable[str]) -> list[tuple]:
         """`sql` ending in `IN` for many keys, in chunks under SQLite's parameter limit."""
@@ -202,7 +235,7 @@ class StateStore:
                     "DO UPDATE SET body=excluded.body",
                     [(target, entity, k, pack_payload(v)) for k, v in payloads.items()],
                 )
-            self._db.commit()
+            self._commit()
 
     def payloads(self, target: str, entity: str, keys: Iterable[str]) -> dict[str, Any]:
         """The payloads last written for these keys (those recorded), by key."""
@@ -237,7 +270,7 @@ class StateStore:
                     for key, ids in relations.items()
                 ],
             )
-            self._db.commit()
+            self._commit()
 
     def forget_keys(self, target: str, entity: str, keys: Iterable[str]) -> None:
         """Forget what was written for these keys (after they were deleted in the target)."""
@@ -250,7 +283,7 @@ class StateStore:
                 "DELETE FROM relations WHERE target=? AND entity=? AND key=?", rows
             )
             self._db.executemany("DELETE FROM payload WHERE target=? AND entity=? AND key=?", rows)
-            self._db.commit()
+            self._commit()
 
     def forget(self, target: str, entity: str | None = None) -> None:
         with self._lock:
@@ -261,7 +294,7 @@ class StateStore:
                     self._db.execute(
                         f"DELETE FROM {table} WHERE target=? AND entity=?", (target, entity)
                     )
-            self._db.commit()
+            self._commit()
 
     def media(self, source: str, kind: str, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The media files already downloaded, by code."""
@@ -287,7 +320,7 @@ class StateStore:
                 "mime_type=excluded.mime_type, filename=excluded.filename",
                 rows,
             )
-            self._db.commit()
+            self._commit()
 
     def remote_ids(
         self, target: str, entity: str, keys: Iterable[str] | None = None
@@ -310,7 +343,7 @@ class StateStore:
                 "DO UPDATE SET remote_id=excluded.remote_id",
                 [(target, entity, key, str(remote)) for key, remote in ids.items()],
             )
-            self._db.commit()
+            self._commit()
 
     def forget_remote_ids(self, target: str, entity: str, keys: Iterable[str]) -> None:
         with self._lock:
@@ -318,7 +351,7 @@ class StateStore:
                 "DELETE FROM id_map WHERE target=? AND entity=? AND key=?",
                 [(target, entity, key) for key in keys],
             )
-            self._db.commit()
+            self._commit()
 
     def watermark(self, name: str) -> str | None:
         with self._lock:
@@ -331,7 +364,7 @@ class StateStore:
                 "INSERT INTO watermark VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value=excluded.value",
                 (name, value),
             )
-            self._db.commit()
+            self._commit()
 
     def close(self) -> None:
         self._db.close()

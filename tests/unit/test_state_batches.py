@@ -116,3 +116,25 @@ def test_cscart_products_are_saved_a_chunk_at_a_time_and_kept_when_the_stage_die
         assert sorted(dying.ids) == sorted(saved)
     finally:
         store.close()
+
+
+def test_a_batched_block_commits_a_batch_at_a_time_and_keeps_what_came_before_a_failure(
+    tmp_path, monkeypatch
+):
+    from pimflow import state
+
+    store = StateStore(tmp_path / "state.db")
+    commits = CommitCounter(store, monkeypatch)
+    monkeypatch.setattr(state, "BATCH_WRITES", 10)
+    with pytest.raises(RuntimeError), store.batched():
+        for n in range(25):
+            store.save("t", "product", {f"k{n}": "h"})
+            with store.batched():  # nested: the outer block commits
+                store.save_remote_ids("t", "product", {f"k{n}": str(n)})
+        raise RuntimeError("the stage fails after 25 records")
+    assert commits.n == 6  # 50 writes: 5 full batches of 10, then the one at the end
+    again = StateStore(tmp_path / "state.db")  # another connection sees every record
+    assert len(again.hashes("t", "product", [f"k{n}" for n in range(25)])) == 25
+    assert len(again.remote_ids("t", "product")) == 25
+    store.save("t", "product", {"after": "h"})  # outside a block: a commit of its own
+    assert commits.n == 7

@@ -256,8 +256,9 @@ class CategorySync:
                         lang: category_texts(row, locale, base) for lang, locale in others.items()
                     }
                     work.append((row["code"], core, texts))
-                for outcome in pool.map(lambda item: self._sync_one(*item), work):
-                    self._record(outcome)
+                with self.store.batched():  # a commit per batch of records, not each
+                    for outcome in pool.map(lambda item: self._sync_one(*item), work):
+                        self._record(outcome)
         return self.result
 
     def unclassified(self) -> int | None:

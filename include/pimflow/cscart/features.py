@@ -425,7 +425,8 @@ class FeatureSync:
                 if key.startswith(prefix)
             }
             work.append((spec, variants.get(spec.attribute, []), symbol, feature_id, own))
-        with ThreadPoolExecutor(max_workers=self.hook.max_concurrency) as pool:
+        # Recorded feature after feature, committed a batch at a time (and at the end).
+        with self.store.batched(), ThreadPoolExecutor(self.hook.max_concurrency) as pool:
             for outcome in pool.map(lambda item: self._sync_guarded(*item), work):
                 self._record(outcome)
         self.result.extra["variants"] = sum(len(v) for v in variants.values())

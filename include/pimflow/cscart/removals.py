@@ -81,7 +81,8 @@ class Removals:
                 field_name, reason = refusal(exc)
                 return key, "failed", f"{field_name or 'status'}\0{reason}"
 
-        with ThreadPoolExecutor(max_workers=self.hook.max_concurrency) as pool:
+        # Recorded item after item, committed a batch at a time (and at the end, however it ends).
+        with self.store.batched(), ThreadPoolExecutor(self.hook.max_concurrency) as pool:
             for key, status, error in pool.map(remove, sorted(gone.items())):
                 identifier = label(key, last.get(key))
                 if status == "failed":

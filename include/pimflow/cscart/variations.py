@@ -306,13 +306,14 @@ class VariationSync:
             work.append((_Group(root, group_code(root), None, members, group_id=group_id), False))
         if work:
             self.load_current()
-        with ThreadPoolExecutor(max_workers=self.hook.max_concurrency) as pool:
+        # Recorded group after group, committed a batch at a time (and at the end).
+        with self.store.batched(), ThreadPoolExecutor(self.hook.max_concurrency) as pool:
             for outcome in pool.map(lambda item: self.reconcile(*item), work):
                 self._record(outcome, exact)
         if exact:
             gone = {root: gid for root, gid in self.groups.items() if root not in groups}
             last = self.store.payloads(self.target, VARIATION_GROUP, list(gone))
-            with ThreadPoolExecutor(max_workers=self.hook.max_concurrency) as pool:
+            with self.store.batched(), ThreadPoolExecutor(self.hook.max_concurrency) as pool:
                 for outcome in pool.map(lambda item: self.disband(*item), gone.items()):
                     root = outcome["root"]
                     if outcome["status"] == "failed":
