@@ -446,12 +446,12 @@ def _validate_family(
             )
     requirements = entity["attribute_requirements"]
     for channel, required in list(requirements.items()):
+        check_codes("attribute_requirements", required)  # also for an unknown channel
         if channel not in catalog.channels:
             errors.append(
                 violation("attribute_requirements", f'The channel "{channel}" does not exist.')
             )
             continue
-        check_codes("attribute_requirements", required)
         for code in required:
             if code not in attributes:
                 errors.append(
