@@ -32,10 +32,15 @@ EXAMPLES = int(os.environ.get("PIMFLOW_FUZZ_EXAMPLES") or 3)
 _INTERNALS = re.compile(r"Traceback \(most recent call last\)|\.py\"?, line \d+|site-packages/")
 
 
-def config(base_url: str, headers: dict[str, str] | None = None) -> schemathesis.Config:
+def config(
+    base_url: str, headers: dict[str, str] | None = None, *, coverage: bool = True
+) -> schemathesis.Config:
     """The bounded run: fixed seed, deterministic data, no stateful phase (state-changing
     sequences are what the functional tests cover), every health check off (the specs' regexes
-    filter out many generated values, and that is not the sandbox's fault)."""
+    filter out many generated values, and that is not the sandbox's fault).
+
+    The coverage phase builds all its requests when pytest collects the tests; for schemas as
+    large as Shopware's Criteria and sync bodies that takes minutes, so it can be left out."""
     project: dict[str, Any] = {
         "base-url": base_url,
         "headers": headers or {},
@@ -43,7 +48,7 @@ def config(base_url: str, headers: dict[str, str] | None = None) -> schemathesis
         "generation": {"mode": "all", "max-examples": EXAMPLES, "deterministic": True},
         "phases": {
             "examples": {"enabled": True},
-            "coverage": {"enabled": True},
+            "coverage": {"enabled": coverage},
             "fuzzing": {"enabled": True},
             "stateful": {"enabled": False},
         },
