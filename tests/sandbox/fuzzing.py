@@ -33,22 +33,23 @@ _INTERNALS = re.compile(r"Traceback \(most recent call last\)|\.py\"?, line \d+|
 
 
 def config(
-    base_url: str, headers: dict[str, str] | None = None, *, coverage: bool = True
+    base_url: str, headers: dict[str, str] | None = None, *, explicit: bool = True
 ) -> schemathesis.Config:
     """The bounded run: fixed seed, deterministic data, no stateful phase (state-changing
     sequences are what the functional tests cover), every health check off (the specs' regexes
     filter out many generated values, and that is not the sandbox's fault).
 
-    The coverage phase builds all its requests when pytest collects the tests; for schemas as
-    large as Shopware's Criteria and sync bodies that takes minutes, so it can be left out."""
+    The examples and coverage phases build all their requests when pytest collects the tests;
+    for schemas as deep as Shopware's (Criteria, sync and entity bodies) that takes many
+    minutes, so `explicit=False` leaves both out and only fuzzes."""
     project: dict[str, Any] = {
         "base-url": base_url,
         "headers": headers or {},
         "request-timeout": 30,
         "generation": {"mode": "all", "max-examples": EXAMPLES, "deterministic": True},
         "phases": {
-            "examples": {"enabled": True},
-            "coverage": {"enabled": coverage},
+            "examples": {"enabled": explicit},
+            "coverage": {"enabled": explicit},
             "fuzzing": {"enabled": True},
             "stateful": {"enabled": False},
         },
