@@ -26,7 +26,6 @@ import random
 import re
 import threading
 import time
-import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -238,17 +237,23 @@ class SandboxApp:
         )
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
-        allowed = False
+        allowed: list[str] = []
         for route in self.routes:
             found = route.regex.match(path)
             if not found:
                 continue
             if route.method != method:
-                allowed = True
+                if route.method not in allowed:
+                    allowed.append(route.method)
                 continue
             return route, {k: unquote(v) for k, v in found.groupdict().items()}
-        if allowed:
-            raise HttpError(405, f'No route found for "{method} {path}": Method Not Allowed')
+        if allowed:  # the path exists, not with this method (TRACE, OPTIONS, a typo...)
+            allow = ", ".join(allowed)
+            raise HttpError(
+                405,
+                f'No route found for "{method} {path}": Method Not Allowed (Allow: {allow})',
+                headers={"Allow": allow},
+            )
         raise HttpError(404, f'No route found for "{method} {path}"')
 
     # -- what subclasses adapt -------------------------------------------------------------
@@ -495,11 +500,10 @@ class SandboxServer:
             return route.handler(request)
         except HttpError as exc:
             return self.app.error_response(exc)
-        except Exception:  # a sandbox bug: answer 500 and say where, never crash the server
+        except Exception:  # a sandbox bug: answer 500, never crash the server
+            # The traceback goes to the log only: an answer never shows code or server paths.
             log.exception("sandbox %s: %s %s failed", self.app.name, request.method, request.path)
-            return self.app.error_response(
-                HttpError(500, "Sandbox internal error: " + traceback.format_exc(limit=3))
-            )
+            return self.app.error_response(HttpError(500, "Sandbox internal error"))
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -575,6 +579,9 @@ def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(response.body)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
+        # Methods no sandbox route has still reach the router, which answers 405 with an
+        # Allow header (or 404 for an unknown path), as the real APIs do, not the stdlib 501.
+        do_OPTIONS = do_TRACE = do_CONNECT = _handle
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             if server.access_log:  # the request line only: never headers, so never credentials
@@ -583,7 +590,11 @@ def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
         def send_error(
             self, code: int, message: str | None = None, explain: str | None = None
         ) -> None:
-            # Malformed request lines and URIs over the size limit (414) land here.
+            # Malformed request lines and URIs over the size limit (414) land here, and any
+            # method without a do_* (the stdlib's 501): the router answers those (405/404).
+            if code == 501 and getattr(self, "command", None) and getattr(self, "headers", None):
+                self._handle()
+                return
             status = code
             text = message or self.responses.get(code, ("Error",))[0]
             response = server.app.error_response(HttpError(status, text))

@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 class Field:
     """One property: its JSON kind, default on creation, and whether it can change."""
 
-    kind: str  # str, str?, bool, bool?, int, int?, num?, labels, list, list?, object, object?
+    # str, str?, bool, bool?, int, int?, num?, labels, list, list?, codes (a list of strings),
+    # codes?, object, object?
+    kind: str
     default: Any = None
     immutable: bool = False
     read_only: bool = False  # accepted and ignored on write (e.g. `updated`)
@@ -64,6 +66,7 @@ def _check_kind(prop: str, kind: str, value: Any) -> None:
         expected = {
             "labels": "an array",
             "list": "an array",
+            "codes": "an array",
             "object": "an array",
             "str": "a scalar",
             "bool": "a boolean",
@@ -83,12 +86,24 @@ def _check_kind(prop: str, kind: str, value: Any) -> None:
         raise type_error(prop, "a number", value)
     if base == "list" and not isinstance(value, list):
         raise type_error(prop, "an array", value)
+    if base == "codes":
+        check_codes(prop, value)
     if base in ("labels", "object") and not isinstance(value, dict):
         raise type_error(prop, "an array", value)
     if base == "labels":
         for _locale, label in value.items():
             if label is not None and not isinstance(label, str):
                 raise type_error(f"{prop}", "a string for each label", label)
+
+
+def check_codes(prop: str, value: Any) -> None:
+    """A list of codes (attributes, locales...): anything but strings is refused at update, as
+    Akeneo's updaters refuse a non-scalar item, before validation looks the codes up."""
+    if not isinstance(value, list):
+        raise type_error(prop, "an array", value)
+    for item in value:
+        if not isinstance(item, str):
+            raise type_error(prop, "an array of strings", item)
 
 
 def apply_patch(
@@ -188,8 +203,8 @@ CHANNEL = EntityKind(
     "channel",
     {
         "code": Field("str", immutable=True),
-        "currencies": Field("list", []),
-        "locales": Field("list", []),
+        "currencies": Field("codes", []),
+        "locales": Field("codes", []),
         "category_tree": Field("str?"),
         "conversion_units": Field("object", {}),
         "labels": Field("labels", {}),
@@ -216,7 +231,7 @@ ATTRIBUTE_GROUP = EntityKind(
     {
         "code": Field("str", immutable=True),
         "sort_order": Field("int", 0),
-        "attributes": Field("list", []),
+        "attributes": Field("codes", []),
         "labels": Field("labels", {}),
     },
     _validate_attribute_group,
@@ -231,11 +246,11 @@ _ATTRIBUTE_FIELDS: dict[str, Field] = {
     "group": Field("str", "other"),
     "unique": Field("bool", False),
     "useable_as_grid_filter": Field("bool", False),
-    "allowed_extensions": Field("list", []),
+    "allowed_extensions": Field("codes", []),
     "metric_family": Field("str?", None),
     "default_metric_unit": Field("str?", None),
     "reference_data_name": Field("str?", None),
-    "available_locales": Field("list", []),
+    "available_locales": Field("codes", []),
     "max_characters": Field("int?", None),
     "validation_rule": Field("str?", None),
     "validation_regexp": Field("str?", None),
@@ -431,13 +446,12 @@ def _validate_family(
             )
     requirements = entity["attribute_requirements"]
     for channel, required in list(requirements.items()):
+        check_codes("attribute_requirements", required)  # also for an unknown channel
         if channel not in catalog.channels:
             errors.append(
                 violation("attribute_requirements", f'The channel "{channel}" does not exist.')
             )
             continue
-        if not isinstance(required, list):
-            raise type_error("attribute_requirements", "an array", required)
         for code in required:
             if code not in attributes:
                 errors.append(
@@ -461,7 +475,7 @@ FAMILY = EntityKind(
     "family",
     {
         "code": Field("str", immutable=True),
-        "attributes": Field("list", []),
+        "attributes": Field("codes", []),
         "attribute_as_label": Field("str?"),
         "attribute_as_image": Field("str?"),
         "attribute_requirements": Field("object", {}),
@@ -493,6 +507,9 @@ def _validate_family_variant(
         if not isinstance(item, dict):
             raise type_error("variant_attribute_sets", "an array", item)
         item.setdefault("attributes", [])
+        check_codes("variant_attribute_sets", item["attributes"])
+        if item.get("axes") is not None:
+            check_codes("variant_attribute_sets", item["axes"])
         if item.get("level") != index + 1:
             errors.append(violation("variant_attribute_sets", "Levels must be 1 and 2, in order."))
         axes = item.get("axes") or []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import TYPE_CHECKING, Any
 
 from .errors import DocumentedUnprocessable, type_error, unknown_property, violation
@@ -142,22 +142,33 @@ def check_locale_scope(
 # -- normalisation -----------------------------------------------------------------------------
 
 
+# PHP reads a numeric string as a double: past ~1.8e308 it is INF, which Akeneo refuses as not
+# a number. Below that any size is kept (`"1e30"` is a valid amount).
+_LARGEST_EXPONENT = 308
+
+
 def _decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return Decimal(str(value))
-    if isinstance(value, str):
+        number = Decimal(str(value))
+    elif isinstance(value, str):
         try:
             number = Decimal(value.strip())
         except InvalidOperation:
             return None
-        return number if number.is_finite() else None
-    return None
+    else:
+        return None
+    if not number.is_finite() or number.adjusted() > _LARGEST_EXPONENT:
+        return None
+    return number
 
 
 def format_decimal(number: Decimal, places: int) -> str:
-    return f"{number.quantize(Decimal(1).scaleb(-places)):f}"
+    # Enough digits for the whole number: the default 28 fail (InvalidOperation) on 1e30.
+    with localcontext() as context:
+        context.prec = max(context.prec, number.adjusted() + places + 2)
+        return f"{number.quantize(Decimal(1).scaleb(-places)):f}"
 
 
 def _number_data(

@@ -120,7 +120,7 @@ class CsCartApp(SandboxApp):
             return super().match(method, normalized)
         except HttpError as exc:
             if exc.status == 405:
-                raise HttpError(405) from None
+                raise HttpError(405, headers=exc.headers) from None
             entity = normalized.split("/")[2] if normalized.startswith("/api/") else ""
             if normalized.startswith("/api/") and entity and entity not in _ENTITIES:
                 raise HttpError(404, f"Entity {entity} was not found") from None

@@ -13,9 +13,10 @@ class CategoriesMixin:
     """Writes and tree lookups of categories."""
 
     def write_category(self, code: str | None, data: Any, mode: str) -> bool:
-        previous = self.categories.get(
-            code or (data.get("code") if isinstance(data, dict) else "") or ""
-        )
+        key = code or (data.get("code") if isinstance(data, dict) else None)
+        previous = (
+            self.categories.get(key) if isinstance(key, str) else None
+        )  # else _write refuses it
         created, category = self._write(CATEGORY, self.categories, code, data, mode=mode)
         if (
             created

@@ -48,7 +48,8 @@ class FamiliesMixin:
         if (
             code is None
             and isinstance(data, dict)
-            and data.get("code") in self.family_variants
+            and isinstance(data.get("code"), str)
+            and data["code"] in self.family_variants
             and self.family_variants[data["code"]]["family"] != family_code
             and mode != "create"
         ):
