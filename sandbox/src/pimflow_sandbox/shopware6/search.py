@@ -337,10 +337,25 @@ def parse_criteria(
                 )
     includes = body.get("includes")
     if isinstance(includes, dict):
-        crit.includes = {str(k): set(v) for k, v in includes.items() if isinstance(v, list)}
+        for name, listed in includes.items():
+            if isinstance(listed, list) and all(isinstance(f, str) for f in listed):
+                crit.includes[str(name)] = set(listed)
+            elif isinstance(listed, list):
+                errs.add(
+                    "FRAMEWORK__INVALID_CRITERIA",
+                    "The includes of an entity must be a list of field names.",
+                    f"{pointer}/includes/{name}",
+                )
     fields = body.get("fields")
     if isinstance(fields, list) and fields:
-        crit.fields = {str(f) for f in fields}
+        if all(isinstance(f, str) for f in fields):
+            crit.fields = set(fields)
+        else:
+            errs.add(
+                "FRAMEWORK__INVALID_CRITERIA",
+                "The fields must be a list of field names.",
+                f"{pointer}/fields",
+            )
     if own:
         errs.raise_if_any()
     return crit

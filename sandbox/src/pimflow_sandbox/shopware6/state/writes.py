@@ -388,7 +388,12 @@ class WritesMixin:
                 raise E.resource_not_found(d.name, eid)
             if isinstance(data, dict) and eid is not None:
                 data = {**data, "id": eid}
-            if create and isinstance(data, dict) and data.get("id") in self.rows.get(d.name, {}):
+            if (  # an id that is no uuid is refused by _write, as Shopware does
+                create
+                and isinstance(data, dict)
+                and is_uuid(data.get("id"))
+                and data["id"] in self.rows.get(d.name, {})
+            ):
                 raise ApiError.single(
                     400,
                     "FRAMEWORK__WRITE_INSERT_EXISTING",
