@@ -202,3 +202,18 @@ def test_the_cscart_products_stage_fails_on_it_instead_of_reporting_each_product
     finally:
         store.close()
     assert 1 <= len(created) <= 2  # the stage stopped at the first (or the one in flight)
+
+
+def test_a_cscart_answer_that_is_no_page_of_the_list_is_refused(shop):
+    """A list answer without its list and without paging (another endpoint's answer, an
+    error page in JSON) is not read as an empty list; nor is a total that is no number."""
+    from pimflow.cscart.hook import CsCartHook
+    from tests.standin import reshape
+
+    server = shop("cscart")
+    reshape(server, "GET", "/api/languages", lambda body, _: {"status": "ok"})
+    with pytest.raises(ShapeError, match=r"GET /api/languages: expected a page of 'languages'"):
+        CsCartHook().languages()
+    reshape(server, "GET", "/api/languages", lambda b, _: {**b, "params": {"total_items": "x"}})
+    with pytest.raises(ShapeError, match=r"\(params.total_items\): expected a number of items"):
+        CsCartHook().languages()

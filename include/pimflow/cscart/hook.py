@@ -151,6 +151,8 @@ class CsCartHook(PimflowHttpHook):
             body = self.get_json(
                 resource, {**(params or {}), "page": page, "items_per_page": page_size}
             )
+            if key not in body and "params" not in body:  # not a page of this list at all
+                raise shapes.ShapeError(at, f"a page of '{key}' with its 'params'", body)
             items = body.get(key) or []
             if isinstance(items, dict):  # languages come keyed by code
                 items = list(items.values())
@@ -158,7 +160,7 @@ class CsCartHook(PimflowHttpHook):
             if items:
                 yield items
             read += len(items)
-            total = int((body.get("params") or {}).get("total_items") or 0)
+            total = _total(body, at)
             if not items or read >= total or page >= math.ceil(total / page_size):
                 return
             page += 1
@@ -166,7 +168,7 @@ class CsCartHook(PimflowHttpHook):
     def total(self, resource: str, params: dict[str, Any] | None = None) -> int:
         """How many items a list call would give (one call of one item)."""
         body = self.get_json(resource, {**(params or {}), "items_per_page": 1})
-        return int((body.get("params") or {}).get("total_items") or 0)
+        return _total(body, shapes.route("GET", self.api(resource)))
 
     def languages(self) -> dict[str, dict[str, Any]]:
         """The installed languages by lang_code, without the disabled ones."""
@@ -183,6 +185,19 @@ class CsCartHook(PimflowHttpHook):
         except Exception as exc:
             return False, str(exc)
         return True, "Connected to CS-Cart: the API key is accepted."
+
+
+def _total(body: dict[str, Any], at: str) -> int:
+    """A list answer's `params.total_items` (0 when absent); anything but a count is a
+    ShapeError: paging on it would stop early or never."""
+    params = body.get("params") or {}
+    if not isinstance(params, dict):
+        raise shapes.ShapeError(at, "'params' as an object", params, "params")
+    total = params.get("total_items") or 0
+    try:
+        return int(total)
+    except (TypeError, ValueError):
+        raise shapes.ShapeError(at, "a number of items", total, "params.total_items") from None
 
 
 def _decoded(response: Any) -> Any:
