@@ -114,3 +114,47 @@ def test_an_error_on_a_page_read_ahead_reaches_the_caller_after_the_pages_before
     assert seen == [1, 2]
     assert error.value.status == 404
     assert app.asked == [1, 2, 3]
+
+
+def test_two_downloads_into_a_new_shard_folder_both_land(tmp_path, monkeypatch):
+    """The second of two threads keeping files in a shard folder the first is still making
+    moved its file into a folder not there yet (FileNotFoundError, a file failed)."""
+    import threading
+
+    from airflow.sdk import ObjectStoragePath
+
+    from pimflow.akeneo.media import StoredBlobs
+
+    blobs = StoredBlobs(ObjectStoragePath(f"file://{tmp_path}/media"))
+    made = threading.Event()
+    real_makedirs = blobs.fs.makedirs
+
+    def slow_makedirs(path, exist_ok=False):  # noqa: ANN001, ANN202
+        if path.endswith("/ab"):
+            made.wait(timeout=2)  # the other thread's keep runs meanwhile (if it can)
+        return real_makedirs(path, exist_ok=exist_ok)
+
+    monkeypatch.setattr(blobs.fs, "makedirs", slow_makedirs)
+    first, second = blobs.incoming(), blobs.incoming()
+    for name in (first, second):
+        blobs.fs.pipe_file(name, b"x")
+    errors: list[BaseException] = []
+
+    def keep(name: str, sha: str) -> None:
+        try:
+            blobs.keep(name, sha)
+        except BaseException as exc:  # noqa: BLE001 - the test reports it
+            errors.append(exc)
+        finally:
+            made.set()
+
+    one = threading.Thread(target=keep, args=(first, "ab" + "1" * 62))
+    one.start()
+    keep(second, "ab" + "2" * 62)
+    one.join()
+    assert errors == []
+    assert "ab" + "1" * 62 in blobs and "ab" + "2" * 62 in blobs
+    assert sorted(p.name for p in (tmp_path / "media" / "ab").iterdir()) == [
+        "ab" + "1" * 62,
+        "ab" + "2" * 62,
+    ]

@@ -127,16 +127,17 @@ class StoredBlobs:
 
     def keep(self, temporary: str, sha256: str) -> None:
         """Move a finished download under its hash, or drop it if that content is stored."""
+        folder = f"{self.base}/{sha256[:2]}"
         with self._lock:
             stored = sha256 in self._hashes
-            new_folder = sha256[:2] not in self._folders
-            self._folders.add(sha256[:2])
+            # The shard folder is made under the lock: a thread that finds it listed moves
+            # its file there at once, so the folder must exist before it is listed.
+            if not stored and sha256[:2] not in self._folders:
+                self.fs.makedirs(folder, exist_ok=True)
+                self._folders.add(sha256[:2])
         if stored:
             self.fs.rm(temporary)
             return
-        folder = f"{self.base}/{sha256[:2]}"
-        if new_folder:
-            self.fs.makedirs(folder, exist_ok=True)
         # Two threads downloading the same content both move it: the second replaces the
         # first with the same bytes, which is harmless.
         self.fs.mv(temporary, f"{folder}/{sha256}")
